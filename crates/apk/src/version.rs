@@ -1,0 +1,3 @@
+//! apk versions (being written).
+pub struct Version;
+pub struct Op;

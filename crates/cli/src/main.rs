@@ -1,0 +1,20 @@
+//! The `secfixes` command. Each subcommand lives in its own module under `cmd/`; this file
+//! only parses the command line and turns results into exit codes.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod cmd;
+mod exit;
+
+fn main() -> ExitCode {
+    let cli = cmd::Cli::parse();
+    match cmd::run(cli) {
+        Ok(code) => code.into(),
+        Err(err) => {
+            eprintln!("secfixes: error: {err}");
+            exit::Status::Error.into()
+        }
+    }
+}
