@@ -8,7 +8,8 @@
 use std::path::PathBuf;
 
 /// The fixtures directory, or `None` (after a loud message) when it is not there
-/// outside CI. Panics under CI when it is missing.
+/// outside CI. Use as `let Some(dir) = support::fixtures() else { return };`.
+/// Panics under CI when it is missing.
 pub fn fixtures() -> Option<PathBuf> {
     let dir = std::env::var_os("SECFIXES_FIXTURES")
         .map(PathBuf::from)
@@ -29,15 +30,4 @@ pub fn fixtures() -> Option<PathBuf> {
         dir.display()
     );
     None
-}
-
-/// Runs `body` with the fixtures directory, or skips loudly (see [`fixtures`]).
-#[macro_export]
-macro_rules! with_fixtures {
-    ($dir:ident => $body:block) => {
-        let Some($dir) = support::fixtures() else {
-            return;
-        };
-        $body
-    };
 }
