@@ -47,7 +47,9 @@ fn failing_lines(path: &Path) -> (usize, Vec<String>) {
 
 #[test]
 fn every_apk_tools_3_vector_passes() {
-    let Some(dir) = support::fixtures() else { return };
+    let Some(dir) = support::fixtures() else {
+        return;
+    };
     let (checked, failing) = failing_lines(&dir.join("apk-tools/version.data.master"));
     assert!(checked > 700, "only {checked} lines checked");
     assert!(failing.is_empty(), "failing lines:\n{}", failing.join("\n"));
@@ -58,7 +60,9 @@ fn every_apk_tools_3_vector_passes() {
 /// module documents.
 #[test]
 fn apk_tools_2_vectors_still_hold() {
-    let Some(dir) = support::fixtures() else { return };
+    let Some(dir) = support::fixtures() else {
+        return;
+    };
     let (checked, failing) = failing_lines(&dir.join("apk-tools/version.data.2.14-stable"));
     assert!(checked > 700, "only {checked} lines checked");
     assert!(failing.is_empty(), "failing lines:\n{}", failing.join("\n"));
@@ -75,14 +79,24 @@ fn apk_tools_2_vectors_still_hold() {
         .into_iter()
         .filter(|l| !l.trim().is_empty() && !v2.contains(l))
         .collect();
-    for probe in ["8.2.0 < 8.2.001", "1.0~1234 < 1.0~2345", "3.5 <~ 3.6", "!0.1_foobar"] {
-        assert!(added.iter().any(|l| l == probe), "{probe} is not a 3.x addition");
+    for probe in [
+        "8.2.0 < 8.2.001",
+        "1.0~1234 < 1.0~2345",
+        "3.5 <~ 3.6",
+        "!0.1_foobar",
+    ] {
+        assert!(
+            added.iter().any(|l| l == probe),
+            "{probe} is not a 3.x addition"
+        );
     }
 }
 
 #[test]
 fn real_alpine_pairs_compare_as_apk_tools_3() {
-    let Some(dir) = support::fixtures() else { return };
+    let Some(dir) = support::fixtures() else {
+        return;
+    };
     let path = dir.join("apk-tools/osv-semantic/alpine-versions-generated.txt");
     let text = std::fs::read_to_string(path).unwrap();
     let mut pairs = 0;
@@ -110,4 +124,54 @@ fn real_alpine_pairs_compare_as_apk_tools_3() {
     assert_eq!(pairs, 13_979);
     // Versions such as `5.1p1-r0`, which apk-tools 3 rejects (checked against it).
     assert_eq!(invalid_pairs.len(), 58, "{}", invalid_pairs.join("\n"));
+}
+
+/// Differential check against apk-tools 3 itself. Needs a truth file made by a harness
+/// around apk-tools' `apk_version_validate`, `apk_version_compare` and `apk_version_match`
+/// (lines `a b valid_a valid_b cmp [fuzzy]`), which cannot ship with this repository;
+/// run with `APK_TOOLS_TRUTH=FILE cargo test -p secfixes-apk --test version -- --ignored`.
+#[test]
+#[ignore = "needs a truth file produced by apk-tools 3 (APK_TOOLS_TRUTH)"]
+fn differential_against_apk_tools_3() {
+    let path = std::env::var("APK_TOOLS_TRUTH").expect("APK_TOOLS_TRUTH");
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut checked = 0;
+    let mut mismatches = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split(' ').collect();
+        if f.len() < 5 {
+            continue;
+        }
+        let (a, b) = (f[0], f[1]);
+        let ours = format!(
+            "{} {} {}",
+            u8::from(version::is_valid(a)),
+            u8::from(version::is_valid(b)),
+            match version::compare(a, b) {
+                Ordering::Less => "<",
+                Ordering::Equal => "=",
+                Ordering::Greater => ">",
+            }
+        );
+        let mut theirs = f[2..5].join(" ");
+        let mut ours = ours;
+        if let Some(fuzzy) = f.get(5) {
+            theirs.push_str(&format!(" {fuzzy}"));
+            ours.push_str(&format!(
+                " {}",
+                u8::from(Op::parse("~").unwrap().matches(a, b))
+            ));
+        }
+        checked += 1;
+        if ours != theirs {
+            mismatches.push(format!("{a} {b}: apk-tools {theirs}, ours {ours}"));
+        }
+    }
+    eprintln!("{checked} pairs checked against apk-tools 3");
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches:\n{}",
+        mismatches.len(),
+        mismatches[..mismatches.len().min(30)].join("\n")
+    );
 }
