@@ -223,7 +223,9 @@ impl<'a> Tokenizer<'a> {
     #[inline]
     fn cmp_same_kind(&self, other: &Tokenizer<'_>) -> Ordering {
         match self.token {
-            Token::Digit if self.text().first() == Some(&b'0') || other.text().first() == Some(&b'0') => {
+            Token::Digit
+                if self.text().first() == Some(&b'0') || other.text().first() == Some(&b'0') =>
+            {
                 // A leading zero after a dot compares as a string (as Gentoo does).
                 self.text().cmp(other.text())
             }
@@ -347,9 +349,7 @@ impl Version {
     /// The `-rN` revision, 0 when there is none (wrapping like every apk number).
     pub fn revision(&self) -> u64 {
         match self.0.rfind("-r") {
-            Some(at) => {
-Tokenizer::new(self.0[at + 2..].as_bytes()).number
-            }
+            Some(at) => Tokenizer::new(&self.0.as_bytes()[at + 2..]).number,
             None => 0,
         }
     }
