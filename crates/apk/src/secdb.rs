@@ -339,7 +339,8 @@ fn json_error(err: serde_json::Error) -> Error {
     out
 }
 
-fn yaml_error(err: serde_yaml_ng::Error) -> Error {
+/// A serde_yaml_ng error as this crate's error, with its line.
+pub(crate) fn yaml_error(err: serde_yaml_ng::Error) -> Error {
     let line = err.location().map(|l| l.line());
     let mut out = Error::new(ErrorKind::Yaml, strip_position(&err.to_string())).caused_by(err);
     if let Some(line) = line {
