@@ -512,11 +512,26 @@ fn build_vuln_list(raw: RawDoc) -> Result<Parsed<SecDb>> {
     let mut header = Vec::new();
     let mut name = None;
     let mut secfixes = None;
+    let mut diags = Vec::new();
     for (key, value) in raw.fields {
-        match (key.as_str(), value) {
-            ("name", RawTop::Text(n)) => name = Some(n),
-            ("secfixes", RawTop::Secfixes(s)) => secfixes = Some(s),
-            (_, value) => header.push((key, value)),
+        let twice = match (key.as_str(), value) {
+            ("name", RawTop::Text(n)) => name.replace(n).is_some(),
+            ("secfixes", RawTop::Secfixes(s)) => secfixes.replace(s).is_some(),
+            ("packages", _) => {
+                return Err(shape_error(
+                    "not a vuln-list secdb entry: it has `packages` (read it as a secdb document)",
+                ));
+            }
+            (_, value) => {
+                header.push((key.clone(), value));
+                false
+            }
+        };
+        if twice {
+            diags.push(
+                Diagnostic::new(ErrorKind::Json, "key given twice; the later value is used")
+                    .at_key(key),
+            );
         }
     }
     let name = name.ok_or_else(|| shape_error("not a vuln-list secdb entry: no `name`"))?;
@@ -532,7 +547,10 @@ fn build_vuln_list(raw: RawDoc) -> Result<Parsed<SecDb>> {
             ],
         }]),
     ));
-    build_document(RawDoc { fields: header })
+    let mut parsed = build_document(RawDoc { fields: header })?;
+    diags.append(&mut parsed.diagnostics);
+    parsed.diagnostics = diags;
+    Ok(parsed)
 }
 
 #[cfg(test)]
@@ -691,6 +709,11 @@ mod tests {
         assert_eq!(db.packages.len(), 1);
         assert_eq!(db.packages[0].name, "zlib");
         assert!(from_vuln_list(r#"{"secfixes": {}}"#).is_err());
+        let err = from_vuln_list(r#"{"name": "a", "secfixes": {}, "packages": []}"#).unwrap_err();
+        assert!(err.to_string().contains("has `packages`"), "{err}");
+        let twice = from_vuln_list(r#"{"name": "a", "secfixes": {}, "name": "b"}"#).unwrap();
+        assert_eq!(twice.diagnostics.len(), 1);
+        assert_eq!(twice.value.packages[0].name, "b");
     }
 
     #[test]
