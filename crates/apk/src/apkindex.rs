@@ -151,7 +151,7 @@ impl ApkIndex {
 
 /// Reads an `APKINDEX.tar.gz` from its bytes and checks it against `trust`.
 pub fn read(bytes: &[u8], trust: Trust<'_>) -> Result<ApkIndex> {
-    let members = archive::gzip_members(bytes)?;
+    let mut members = archive::gzip_members(bytes)?;
 
     // Signature members: leading members whose tar entries are all `.SIGN.*` files. The
     // signed data starts with the first member holding anything else.
@@ -207,21 +207,14 @@ pub fn read(bytes: &[u8], trust: Trust<'_>) -> Result<ApkIndex> {
     )?;
 
     // The index tar: one member as apk-tools writes it; more are joined into one stream.
-    let joined;
-    let tar: &[u8] = match members.get(data_member..) {
-        Some([only]) => &only.data,
-        Some(rest) => {
-            joined = rest
-                .iter()
-                .flat_map(|m| m.data.iter().copied())
-                .collect::<Vec<u8>>();
-            &joined
-        }
-        None => &[],
+    let mut tar: Vec<u8> = match members.get_mut(data_member..) {
+        Some([only]) => std::mem::take(&mut only.data),
+        Some(rest) => rest.iter().flat_map(|m| m.data.iter().copied()).collect(),
+        None => Vec::new(),
     };
-    let mut reader = TarReader::new(tar);
+    let mut reader = TarReader::new(&tar);
     let mut description = None;
-    let mut text = None;
+    let mut text_range = None;
     while let Some(entry) = reader.next_entry().map_err(|e| in_member(e, data_member))? {
         if !entry.is_file() {
             continue;
@@ -232,10 +225,22 @@ pub fn read(bytes: &[u8], trust: Trust<'_>) -> Result<ApkIndex> {
                     Error::new(ErrorKind::Syntax, "DESCRIPTION is not UTF-8").in_file("DESCRIPTION")
                 })?);
             }
-            b"APKINDEX" => text = Some(utf8_text(entry.data)?),
+            b"APKINDEX" => {
+                let start = entry.offset + archive::BLOCK;
+                text_range = Some(start..start + entry.data.len());
+            }
             _ => {}
         }
     }
+    // The text is cut out of the inflated buffer in place: no second 2 MB allocation.
+    let text = match text_range {
+        Some(range) => {
+            tar.truncate(range.end);
+            tar.drain(..range.start.min(tar.len()));
+            Some(utf8_text(tar)?)
+        }
+        None => None,
+    };
     let text =
         text.ok_or_else(|| Error::new(ErrorKind::Archive, "no APKINDEX member in the tar"))?;
     Ok(ApkIndex {
@@ -262,10 +267,11 @@ fn in_member(err: Error, member: usize) -> Error {
 }
 
 /// The APKINDEX bytes as text; a bad byte is a syntax error at its line.
-fn utf8_text(bytes: &[u8]) -> Result<String> {
-    String::from_utf8(bytes.to_vec()).map_err(|err| {
+fn utf8_text(bytes: Vec<u8>) -> Result<String> {
+    String::from_utf8(bytes).map_err(|err| {
         let at = err.utf8_error().valid_up_to();
-        let line = 1 + bytes
+        let line = 1 + err
+            .as_bytes()
             .get(..at)
             .unwrap_or_default()
             .iter()
@@ -349,15 +355,17 @@ pub fn parse_text_with_warnings<'a>(
     // About 390 bytes per record in Alpine's indexes.
     let mut packages = Vec::with_capacity(text.len() / 350 + 1);
     let mut builder: Option<Builder<'_>> = None;
+    let mut spare = Vec::new();
     for line in Lines::new(text) {
         match line? {
             None => {
                 if let Some(done) = builder.take() {
-                    packages.push(done.finish(invalid_versions)?);
+                    packages.push(done.finish(invalid_versions, &mut spare)?);
                 }
             }
             Some(field) => {
-                let current = builder.get_or_insert_with(|| Builder::new(field.line));
+                let current = builder
+                    .get_or_insert_with(|| Builder::new(field.line, std::mem::take(&mut spare)));
                 if !current.add(field)? {
                     if field.letter.is_ascii_lowercase() {
                         current.add_unknown(field);
@@ -377,7 +385,7 @@ pub fn parse_text_with_warnings<'a>(
         }
     }
     if let Some(done) = builder {
-        packages.push(done.finish(invalid_versions)?);
+        packages.push(done.finish(invalid_versions, &mut spare)?);
     }
     Ok(packages)
 }

@@ -26,8 +26,8 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::package::{
-    Builder, Field, Lines, Package, checksum_kind, field_label, parse_u64, push_line, push_number,
-    shorten,
+    Builder, Field, Lines, Package, Slot, checksum_kind, field_label, parse_u64, push_line,
+    push_number, shorten,
 };
 
 /// The installed database: its package records in file order.
@@ -139,24 +139,25 @@ pub fn parse_with_warnings<'a>(
     let mut packages = Vec::new();
     let mut record: Option<Record<'_>> = None;
     let mut final_blank_line = false;
+    let mut spare = Vec::new();
     for line in Lines::new(text) {
         match line? {
             None => {
                 if let Some(done) = record.take() {
-                    packages.push(done.finish(invalid_versions)?);
+                    packages.push(done.finish(invalid_versions, &mut spare)?);
                 }
                 final_blank_line = true;
             }
             Some(field) => {
                 final_blank_line = false;
                 record
-                    .get_or_insert_with(|| Record::new(field.line))
+                    .get_or_insert_with(|| Record::new(field.line, std::mem::take(&mut spare)))
                     .add(field)?;
             }
         }
     }
     if let Some(done) = record {
-        packages.push(done.finish(invalid_versions)?);
+        packages.push(done.finish(invalid_versions, &mut spare)?);
     }
     Ok(Installed {
         packages,
@@ -287,9 +288,9 @@ struct Record<'a> {
 }
 
 impl<'a> Record<'a> {
-    fn new(line: usize) -> Self {
+    fn new(line: usize, layout: Vec<Slot>) -> Self {
         Record {
-            builder: Builder::new(line),
+            builder: Builder::new(line, layout),
             installed: InstalledPackage::default(),
             has_file: false,
         }
@@ -423,9 +424,13 @@ impl<'a> Record<'a> {
         Ok(())
     }
 
-    fn finish(self, invalid_versions: &mut Vec<Error>) -> Result<InstalledPackage<'a>> {
+    fn finish(
+        self,
+        invalid_versions: &mut Vec<Error>,
+        spare: &mut Vec<Slot>,
+    ) -> Result<InstalledPackage<'a>> {
         let mut installed = self.installed;
-        installed.package = self.builder.finish(invalid_versions)?;
+        installed.package = self.builder.finish(invalid_versions, spare)?;
         Ok(installed)
     }
 }

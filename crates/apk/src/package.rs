@@ -89,6 +89,23 @@ pub(crate) struct Slot {
 /// The known letters in the order apk-tools writes them (`apk_pkg_write_index_header`).
 const CANONICAL: &[u8] = b"CPVASITULomtckDpi";
 
+/// For each ASCII byte, its position in [`CANONICAL`] plus one, or 0 if it is no package
+/// field: one lookup instead of a search per line.
+const RANK: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut i = 0;
+    while i < CANONICAL.len() {
+        table[CANONICAL[i] as usize] = i as u8 + 1;
+        i += 1;
+    }
+    table
+};
+
+/// The rank of a letter in apk-tools' order (1-based), or 0 if it is not a package field.
+fn rank(letter: u8) -> u8 {
+    RANK.get(usize::from(letter)).copied().unwrap_or(0)
+}
+
 /// What kind of digest a checksum field holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChecksumKind {
@@ -176,17 +193,23 @@ pub(crate) struct Field<'a> {
 
 /// The lines of a record file: `Some(field)` for an `X:value` line, `None` for the blank
 /// line that ends a record.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Lines<'a> {
-    rest: &'a str,
+    text: &'a str,
+    /// Start of the next line.
+    pos: usize,
     line: usize,
+    /// The newlines, found with SIMD a block at a time rather than once per short line.
+    newlines: memchr::Memchr<'a>,
 }
 
 impl<'a> Lines<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
         Lines {
-            rest: text,
+            text,
+            pos: 0,
             line: 0,
+            newlines: memchr::memchr_iter(b'\n', text.as_bytes()),
         }
     }
 }
@@ -195,23 +218,20 @@ impl<'a> Iterator for Lines<'a> {
     type Item = Result<Option<Field<'a>>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.rest.is_empty() {
+        if self.pos >= self.text.len() {
             return None;
         }
         self.line += 1;
-        let (line, rest) = match self.rest.split_once('\n') {
-            Some((line, rest)) => (line, rest),
-            None => (self.rest, ""),
-        };
-        self.rest = rest;
-        if line.is_empty() {
-            return Some(Ok(None));
-        }
+        let end = self.newlines.next().unwrap_or(self.text.len());
+        // `pos` and `end` are at a newline or the ends of the text: char boundaries.
+        let line = self.text.get(self.pos..end).unwrap_or_default();
+        self.pos = end + 1;
         let bytes = line.as_bytes();
-        match (bytes.first(), bytes.get(1)) {
-            (Some(&letter), Some(b':')) if letter.is_ascii_alphabetic() => Some(Ok(Some(Field {
-                letter,
-                value: line.get(2..).unwrap_or(""),
+        match bytes {
+            [] => Some(Ok(None)),
+            [letter, b':', ..] if letter.is_ascii_alphabetic() => Some(Ok(Some(Field {
+                letter: *letter,
+                value: line.get(2..).unwrap_or_default(),
                 line: self.line,
             }))),
             _ => Some(Err(Error::new(
@@ -245,6 +265,10 @@ pub(crate) struct Builder<'a> {
     version_line: Option<usize>,
     /// Bit per known scalar letter already seen, to reject duplicates.
     seen: u64,
+    /// Whether the lines so far are in apk-tools' order, each once and none empty: then
+    /// the canonical writer reproduces them and the layout need not be kept.
+    canonical: bool,
+    last_rank: u8,
 }
 
 /// The bit of a letter in [`Builder::seen`].
@@ -258,14 +282,31 @@ fn letter_bit(letter: u8) -> u64 {
 }
 
 impl<'a> Builder<'a> {
-    pub(crate) fn new(start_line: usize) -> Self {
+    /// A builder for the record starting at `start_line`, reusing `layout` (an empty
+    /// buffer left by [`Builder::finish`]) to avoid an allocation per record.
+    pub(crate) fn new(start_line: usize, layout: Vec<Slot>) -> Self {
         Builder {
-            package: Package::default(),
+            package: Package {
+                layout,
+                ..Package::default()
+            },
             start_line,
             has_name: false,
             version_line: None,
             seen: 0,
+            canonical: true,
+            last_rank: 0,
         }
+    }
+
+    fn push_slot(&mut self, letter: u8, count: u32) {
+        let rank = rank(letter);
+        let is_list = matches!(letter, b'D' | b'p' | b'i');
+        if rank <= self.last_rank || (is_list && count == 0) {
+            self.canonical = false;
+        }
+        self.last_rank = self.last_rank.max(rank);
+        self.package.layout.push(Slot { letter, count });
     }
 
     /// The name read so far, for error messages.
@@ -293,10 +334,10 @@ impl<'a> Builder<'a> {
             let before = list.len();
             list.extend(value.split_ascii_whitespace().map(Cow::Borrowed));
             let count = u32::try_from(list.len() - before).unwrap_or(u32::MAX);
-            self.package.layout.push(Slot { letter, count });
+            self.push_slot(letter, count);
             return Ok(true);
         }
-        if !CANONICAL.contains(&letter) {
+        if rank(letter) == 0 {
             return Ok(false);
         }
         let bit = letter_bit(letter);
@@ -360,7 +401,7 @@ impl<'a> Builder<'a> {
             b'k' => self.package.provider_priority = Some(number(self)?),
             _ => return Ok(false),
         }
-        self.package.layout.push(Slot { letter, count: 1 });
+        self.push_slot(letter, 1);
         Ok(true)
     }
 
@@ -369,6 +410,7 @@ impl<'a> Builder<'a> {
         self.package
             .unknown
             .push((char::from(field.letter), Cow::Borrowed(field.value)));
+        self.canonical = false;
         self.package.layout.push(Slot {
             letter: field.letter,
             count: 1,
@@ -378,6 +420,7 @@ impl<'a> Builder<'a> {
     /// Records the place of a line that the embedding format keeps itself (the installed
     /// database's `r:`, `q:` …), so that [`Package::write_with`] can put it back there.
     pub(crate) fn add_external(&mut self, letter: u8, count: u32) {
+        self.canonical = false;
         self.package.layout.push(Slot { letter, count });
     }
 
@@ -385,7 +428,19 @@ impl<'a> Builder<'a> {
     /// not fatal (apk-tools does not check versions when it reads an index, and Alpine's
     /// v3.16 index has one, `aspell-ru` `0.99f7-r0`): it is reported in `invalid_versions`
     /// as an [`ErrorKind::InvalidVersion`] naming the line, and the package is kept.
-    pub(crate) fn finish(self, invalid_versions: &mut Vec<Error>) -> Result<Package<'a>> {
+    ///
+    /// A layout that the canonical writer reproduces anyway is dropped, and its buffer
+    /// handed back in `spare` for the next record.
+    pub(crate) fn finish(
+        mut self,
+        invalid_versions: &mut Vec<Error>,
+        spare: &mut Vec<Slot>,
+    ) -> Result<Package<'a>> {
+        if self.canonical {
+            let mut layout = std::mem::take(&mut self.package.layout);
+            layout.clear();
+            *spare = layout;
+        }
         if !self.has_name {
             return Err(
                 Error::new(ErrorKind::Syntax, "record has no `P:` (name) line")
@@ -492,7 +547,7 @@ impl<'a> Package<'a> {
         for slot in &self.layout {
             match slot.letter {
                 b'D' | b'p' | b'i' => self.write_list(out, slot.letter, &mut cursors, slot.count),
-                letter if CANONICAL.contains(&letter) => {
+                letter if rank(letter) != 0 => {
                     if cursors.take(letter) {
                         self.write_scalar(out, letter);
                     }
