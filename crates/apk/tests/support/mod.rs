@@ -5,6 +5,7 @@
 //! say loudly that they were skipped elsewhere, so a green run never hides a skip in CI.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use std::io::Write;
 use std::path::PathBuf;
 
 /// The fixtures directory, or `None` (after a loud message) when it is not there
@@ -14,7 +15,10 @@ pub fn fixtures() -> Option<PathBuf> {
     let dir = std::env::var_os("SECFIXES_FIXTURES")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures"))
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/fixtures"
+            ))
         });
     if dir.join("README.md").is_file() {
         return Some(dir);
@@ -25,7 +29,10 @@ pub fn fixtures() -> Option<PathBuf> {
             dir.display()
         );
     }
-    eprintln!(
+    // Written to the stderr handle rather than with eprintln!, which the test harness
+    // captures and hides for passing tests.
+    let _ = writeln!(
+        std::io::stderr(),
         "\n*** SKIPPED: real-data fixtures not found at {} (set SECFIXES_FIXTURES) ***\n",
         dir.display()
     );
