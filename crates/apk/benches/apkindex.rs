@@ -10,21 +10,12 @@
 #![allow(clippy::unwrap_used)]
 
 use std::hint::black_box;
-use std::path::PathBuf;
+
+mod support;
+use support::fixtures;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use secfixes_apk::apkindex::{self, Keys, Trust, archive};
-
-fn fixtures() -> PathBuf {
-    std::env::var_os("SECFIXES_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/fixtures"
-            ))
-        })
-}
 
 fn bench(c: &mut Criterion) {
     let dir = fixtures().join("apkindex");

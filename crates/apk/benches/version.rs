@@ -4,21 +4,12 @@
 //! ns per compare (printed once at start).
 
 use std::hint::black_box;
-use std::path::PathBuf;
+
+mod support;
+use support::fixtures;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use secfixes_apk::version;
-
-fn fixtures() -> PathBuf {
-    std::env::var_os("SECFIXES_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/fixtures"
-            ))
-        })
-}
 
 fn pairs() -> Vec<(String, String)> {
     let path = fixtures().join("apk-tools/osv-semantic/alpine-versions-generated.txt");

@@ -273,10 +273,7 @@ fn signature_member_layout_is_abuild_signs() {
 /// `openssl dgst -sha1 -verify` is the primitive apk-tools 2 and abuild use.
 #[test]
 fn openssl_verifies_our_signature() {
-    if Command::new("openssl").arg("version").output().is_err() {
-        eprintln!(
-            "\n*** SKIPPED openssl_verifies_our_signature: the openssl command is not installed ***\n"
-        );
+    if !support::have_command("openssl") {
         return;
     }
     let bytes = signed_test_index();

@@ -1,7 +1,9 @@
 //! security-rejections files: small hand-written files in `tests/data/rejections`, an
-//! opt-in run over a gen-corpus output (`SECFIXES_CORPUS=<dir>`), and a property test
+//! run over a gen-corpus output (`SECFIXES_CORPUS=<dir>`, made by `.ci/run`), and a property test
 //! that write → read gives the rejections back.
 #![allow(clippy::unwrap_used)]
+
+mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -98,13 +100,10 @@ fn syntax_errors_name_file_and_line() {
     assert_eq!(err.kind(), secfixes_apk::ErrorKind::Io);
 }
 
-/// Opt-in: `SECFIXES_CORPUS=<gen-corpus output>` reads its rejections and secdb files.
+/// `SECFIXES_CORPUS=<gen-corpus output>` (made by `.ci/run`): its rejections and secdb files.
 #[test]
 fn gen_corpus_output() {
-    let Some(dir) = std::env::var_os("SECFIXES_CORPUS").map(PathBuf::from) else {
-        eprintln!("SKIPPED: set SECFIXES_CORPUS to a gen-corpus output to run this");
-        return;
-    };
+    let Some(dir) = support::corpus() else { return };
     for repo in ["main", "community"] {
         let path = dir.join("rejections").join(format!("{repo}.yaml"));
         let text = fs::read_to_string(&path).unwrap();

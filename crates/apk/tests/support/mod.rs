@@ -23,18 +23,41 @@ pub fn fixtures() -> Option<PathBuf> {
     if dir.join("README.md").is_file() {
         return Some(dir);
     }
+    skip_outside_ci(&format!(
+        "real-data fixtures not found at {} (set SECFIXES_FIXTURES)",
+        dir.display()
+    ))
+}
+
+/// A gen-corpus output directory named by `SECFIXES_CORPUS` (`.ci/run` makes a small one),
+/// with the same rule as [`fixtures`] when it is missing.
+pub fn corpus() -> Option<PathBuf> {
+    match std::env::var_os("SECFIXES_CORPUS").map(PathBuf::from) {
+        Some(dir) if dir.join("MANIFEST.json").is_file() => Some(dir),
+        _ => skip_outside_ci("no gen-corpus output (set SECFIXES_CORPUS to one)"),
+    }
+}
+
+/// Whether a program can be started, with the same rule as [`fixtures`] when it cannot.
+pub fn have_command(program: &str) -> bool {
+    if std::process::Command::new(program)
+        .arg("version")
+        .output()
+        .is_ok()
+    {
+        return true;
+    }
+    skip_outside_ci(&format!("the `{program}` command is not installed")).is_some()
+}
+
+/// Fails under CI (`CI` set), where nothing may be skipped; elsewhere says loudly that the
+/// test is skipped. Always `None`.
+fn skip_outside_ci(why: &str) -> Option<PathBuf> {
     if std::env::var_os("CI").is_some() {
-        panic!(
-            "real-data fixtures not found at {} (set SECFIXES_FIXTURES); CI must run them",
-            dir.display()
-        );
+        panic!("{why}; CI must run this test");
     }
     // Written to the stderr handle rather than with eprintln!, which the test harness
     // captures and hides for passing tests.
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n*** SKIPPED: real-data fixtures not found at {} (set SECFIXES_FIXTURES) ***\n",
-        dir.display()
-    );
+    let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: {why} ***\n");
     None
 }
