@@ -27,8 +27,9 @@ use std::path::Path;
 
 pub use assign::Var;
 
+use crate::diagnostic::Parsed;
 use crate::error::{Error, Result};
-use crate::secdb::{Package, Parsed, Secfixes};
+use crate::secdb::{Package, Secfixes};
 
 /// The parts of an APKBUILD the tracker reads.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,6 +12,7 @@
 //! - [`secdb`]: the security database JSON of secdb.alpinelinux.org.
 //! - [`rejections`]: the security-rejections YAML (`{package: [CVE...]}`).
 //! - [`apkbuild`]: the `# secfixes:` comment block of an APKBUILD (never executed).
+//! - [`diagnostic`]: problems that do not stop a reader, returned beside the document.
 //!
 //! Every parser reports bad input as an [`Error`] naming the file, line and field, and
 //! never panics.
@@ -19,6 +20,7 @@
 
 pub mod apkbuild;
 pub mod apkindex;
+pub mod diagnostic;
 pub mod error;
 pub mod installed;
 pub mod package;
@@ -26,5 +28,6 @@ pub mod rejections;
 pub mod secdb;
 pub mod version;
 
+pub use diagnostic::{Diagnostic, Parsed};
 pub use error::{Error, ErrorKind, Location, Result};
 pub use version::{Op, Version};

@@ -28,8 +28,9 @@ use std::path::Path;
 use indexmap::IndexMap;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::diagnostic::{Diagnostic, Parsed};
 use crate::error::{Error, ErrorKind, Result};
-use crate::secdb::{Diagnostic, Parsed, SecfixId};
+use crate::secdb::SecfixId;
 
 /// One repository's rejections, packages in file order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -28,7 +28,6 @@
 //! (kept as [`FixVersion::Invalid`]), misspelt CVE ids, a version or package listed
 //! twice. A document that does not have the secdb shape at all is an [`Error`].
 
-mod diagnostic;
 mod raw;
 mod secfix;
 
@@ -41,7 +40,7 @@ use serde::de::DeserializeSeed;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
-pub use diagnostic::{Diagnostic, Parsed};
+pub use crate::diagnostic::{Diagnostic, Parsed};
 pub use secfix::{FixVersion, SecfixId, Secfixes};
 
 use crate::error::{Error, ErrorKind, Result};

@@ -35,8 +35,9 @@
 //!   reject;
 //! - a second `# secfixes:` block, which is ignored (the generator stops at the first).
 
+use crate::diagnostic::{Diagnostic, Parsed};
 use crate::error::ErrorKind;
-use crate::secdb::{Diagnostic, FixVersion, Parsed, SecfixId, Secfixes};
+use crate::secdb::{FixVersion, SecfixId, Secfixes};
 
 /// The line that starts a secfixes block.
 const HEADER: &str = "# secfixes:";
