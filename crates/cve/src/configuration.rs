@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Rule;
 
+pub mod nvd_json;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum Operator {
     #[default]
