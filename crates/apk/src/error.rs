@@ -33,6 +33,8 @@ pub enum ErrorKind {
     Yaml,
     /// Reading or writing a file failed.
     Io,
+    /// A download failed: the server refused, the connection broke, or retries ran out.
+    Network,
 }
 
 impl ErrorKind {
@@ -50,6 +52,7 @@ impl ErrorKind {
             ErrorKind::Json => "invalid JSON",
             ErrorKind::Yaml => "invalid YAML",
             ErrorKind::Io => "I/O error",
+            ErrorKind::Network => "network error",
         }
     }
 }
