@@ -13,5 +13,8 @@
 pub mod configuration;
 pub mod cpe;
 pub mod model;
+mod normalise;
+pub mod nvd;
+pub mod source;
 
 pub use model::{Cve, Origin, Rule};
