@@ -43,6 +43,16 @@ impl Request {
         self
     }
 
+    /// The URL with its query, unencoded, for messages.
+    pub fn display(&self) -> String {
+        let mut text = self.url.clone();
+        for (i, (key, value)) in self.query.iter().enumerate() {
+            text.push(if i == 0 { '?' } else { '&' });
+            text.push_str(&format!("{key}={value}"));
+        }
+        text
+    }
+
     /// Adds a request header.
     #[must_use]
     pub fn header(mut self, key: &str, value: impl Into<String>) -> Self {
@@ -163,13 +173,13 @@ impl Client {
                     ErrorKind::Network,
                     format!("GET failed: {}{tries}", failure.message),
                 )
-                .in_file(&request.url));
+                .in_file(request.display()));
             }
             let wait = self.backoff.delay(attempt, failure.retry_after);
             if let Some(notify) = &self.notify {
                 notify(&format!(
                     "{}: {}; retrying in {:.1} s (attempt {} of {})",
-                    request.url,
+                    request.display(),
                     failure.message,
                     wait.as_secs_f64(),
                     attempt + 1,
