@@ -6,6 +6,7 @@ use crate::exit::Status;
 
 pub mod apkbuild;
 pub mod apkindex;
+pub mod cpe;
 pub mod installed;
 pub mod secdb;
 pub mod version;
@@ -30,6 +31,8 @@ enum Command {
     Secdb(secdb::Args),
     /// Read the `# secfixes:` block of APKBUILDs (never executed).
     Apkbuild(apkbuild::Args),
+    /// Parse CPE 2.3 names and match them (NISTIR 7695/7696).
+    Cpe(cpe::Args),
 }
 
 /// Runs the parsed command line. `Err` is reported on stderr with exit status 2.
@@ -40,5 +43,6 @@ pub fn run(cli: Cli) -> Result<Status, Box<dyn std::error::Error>> {
         Command::Installed(args) => installed::run(args),
         Command::Secdb(args) => secdb::run(args),
         Command::Apkbuild(args) => apkbuild::run(args),
+        Command::Cpe(args) => cpe::run(args),
     }
 }
