@@ -7,6 +7,7 @@ use crate::exit::Status;
 pub mod apkbuild;
 pub mod apkindex;
 pub mod cpe;
+pub mod import;
 pub mod installed;
 pub mod secdb;
 pub mod version;
@@ -31,6 +32,8 @@ enum Command {
     Secdb(secdb::Args),
     /// Read the `# secfixes:` block of APKBUILDs (never executed).
     Apkbuild(apkbuild::Args),
+    /// Import CVE records (NVD API 2.0 and 1.1 feeds) into the normalised model.
+    Import(import::Args),
     /// Parse CPE 2.3 names and match them (NISTIR 7695/7696).
     Cpe(cpe::Args),
 }
@@ -43,6 +46,7 @@ pub fn run(cli: Cli) -> Result<Status, Box<dyn std::error::Error>> {
         Command::Installed(args) => installed::run(args),
         Command::Secdb(args) => secdb::run(args),
         Command::Apkbuild(args) => apkbuild::run(args),
+        Command::Import(args) => import::run(args),
         Command::Cpe(args) => cpe::run(args),
     }
 }
