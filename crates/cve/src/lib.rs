@@ -12,6 +12,7 @@
 
 pub mod configuration;
 pub mod cpe;
+pub mod cve5;
 pub mod model;
 mod normalise;
 pub mod nvd;
