@@ -31,6 +31,7 @@ use std::borrow::Cow;
 use secfixes_apk::{Error, ErrorKind, Result};
 use serde::Deserialize;
 
+use crate::cpe::{Attribute, Cpe, Value};
 use crate::model::{
     Bound, Cve, CvssVersion, Origin, Reference, Rule, RuleStatus, Status, Versions,
 };
@@ -474,42 +475,31 @@ struct CpeParts {
     target_sw: Option<String>,
 }
 
-/// Splits a CPE 2.3 formatted string (`cpe:2.3:a:vendor:product:version:…`, `\`-escapes
-/// undone) or a CPE 2.2 URI (`cpe:/a:vendor:product:version:…`, with the packed `~`
-/// edition). `*` and `-` are kept as written; empty URI components count as `*`.
+/// The vendor, product, version and target_sw of a CPE 2.3 formatted string (through
+/// [`Cpe`], so unescaped and lowercased) or of a CPE 2.2 URI (`cpe:/a:vendor:product:version`,
+/// with the packed `~` edition), which CNAs such as Red Hat still write. The version is
+/// `*` for ANY (also an empty URI component) and `-` for NA; `None` when it is no CPE.
 fn split_cpe(cpe: &str) -> Option<CpeParts> {
+    if let Ok(name) = Cpe::parse(cpe) {
+        let version = match name.get(Attribute::Version) {
+            Value::Any => "*",
+            Value::Na => "-",
+            // A pattern (`1.*`) names no one version.
+            v => v.literal().unwrap_or("*"),
+        };
+        return Some(CpeParts {
+            vendor: name.vendor().map(str::to_owned),
+            product: name.product().map(str::to_owned),
+            version: Some(version.to_owned()),
+            target_sw: name.target_sw().map(str::to_owned),
+        });
+    }
     let attr = |s: &str| -> Option<String> {
         match s {
             "*" | "" => None,
             other => Some(other.to_owned()),
         }
     };
-    if let Some(rest) = cpe.strip_prefix("cpe:2.3:") {
-        let mut fields = Vec::with_capacity(11);
-        let mut cur = String::new();
-        let mut chars = rest.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => cur.extend(chars.next()),
-                ':' => fields.push(std::mem::take(&mut cur)),
-                c => cur.push(c),
-            }
-        }
-        fields.push(cur);
-        if fields.len() != 11 {
-            return None;
-        }
-        let version = match fields[3].as_str() {
-            "" => None,
-            v => Some(v.to_owned()),
-        };
-        return Some(CpeParts {
-            vendor: attr(&fields[1]),
-            product: attr(&fields[2]),
-            version,
-            target_sw: attr(&fields[8]).filter(|t| t != "-"),
-        });
-    }
     let rest = cpe.strip_prefix("cpe:/")?;
     let fields: Vec<&str> = rest.split(':').collect();
     if fields.len() > 7 {

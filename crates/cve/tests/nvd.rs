@@ -7,7 +7,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use secfixes_apk::{ErrorKind, Result};
-use secfixes_cve::model::{CvssVersion, Severity, Status};
+use secfixes_cve::model::{Bound, CvssVersion, RuleStatus, Severity, Status, Versions};
 use secfixes_cve::nvd::{self, Format};
 use secfixes_cve::{Cve, Origin};
 
@@ -123,6 +123,19 @@ fn busybox_cve_2022_28391() {
     assert!(c.cvss.iter().any(|s| s.version == CvssVersion::V2));
     assert!(!c.references.is_empty());
     assert!(c.published.as_deref().unwrap().starts_with("2022-04-03"));
+    // BusyBox through 1.35.0.
+    assert_eq!(c.rules.len(), 1);
+    assert_eq!(c.rules[0].product.as_deref(), Some("busybox"));
+    assert_eq!(
+        c.rules[0].versions,
+        Versions::Range {
+            start: None,
+            end: Some(Bound {
+                version: "1.35.0".into(),
+                inclusive: true
+            })
+        }
+    );
 }
 
 #[test]
@@ -146,7 +159,35 @@ fn apk_tools_cve_2021_30139() {
         .unwrap();
     assert_eq!((v2.score, v2.severity), (5.0, Severity::Medium));
     assert_eq!(c.cwes, vec!["CWE-125"]);
-    assert!(c.rules.iter().all(|r| r.origin == Origin::Nvd));
+    // apk-tools before 2.10.6, and 2.12.0 up to 2.12.5.
+    assert_eq!(c.rules.len(), 2);
+    for r in &c.rules {
+        assert_eq!(r.origin, Origin::Nvd);
+        assert_eq!(
+            (r.vendor.as_deref(), r.product.as_deref()),
+            (Some("alpinelinux"), Some("apk-tools"))
+        );
+        assert_eq!(r.status, RuleStatus::Affected);
+    }
+    let b = |v: &str, inclusive| Bound {
+        version: v.into(),
+        inclusive,
+    };
+    assert_eq!(
+        c.rules[0].versions,
+        Versions::Range {
+            start: None,
+            end: Some(b("2.10.6", false))
+        }
+    );
+    assert_eq!(
+        c.rules[1].versions,
+        Versions::Range {
+            start: Some(b("2.12.0", true)),
+            end: Some(b("2.12.5", false))
+        }
+    );
+    assert_eq!(c.rules[1].path, "configurations[0].nodes[0].cpeMatch[1]");
 }
 
 #[test]
@@ -271,6 +312,9 @@ fn corpus_pages() {
         cves.extend(page);
     }
     assert_eq!(cves.len() as u64, counts["cves"].as_u64().unwrap());
+    let with_rules = cves.iter().filter(|c| !c.rules.is_empty()).count() as u64;
+    assert!(with_rules > 0);
+    assert!(with_rules <= counts["cves_with_configurations"].as_u64().unwrap());
     for (status, n) in counts["vuln_status"].as_object().unwrap() {
         let want = match status.as_str() {
             "Analyzed" => Status::Analyzed,
