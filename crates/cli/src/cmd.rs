@@ -32,7 +32,7 @@ enum Command {
     Secdb(secdb::Args),
     /// Read the `# secfixes:` block of APKBUILDs (never executed).
     Apkbuild(apkbuild::Args),
-    /// Import CVE records (NVD API 2.0 and 1.1 feeds) into the normalised model.
+    /// Import CVE records (NVD API 2.0, NVD 1.1 feeds, CVE JSON 5) into the normalised model.
     Import(import::Args),
     /// Parse CPE 2.3 names and match them (NISTIR 7695/7696).
     Cpe(cpe::Args),

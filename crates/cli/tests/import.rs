@@ -247,3 +247,87 @@ fn jsonl_is_required_for_now() {
     let run = secfixes(&["nvd", "--jsonl", "x"]);
     assert_eq!(run.status.code(), Some(2), "no input");
 }
+
+/// A zip of the record files in `dir`, under `cves/<name>` as in a cvelistV5 zip.
+fn zip_of(dir: &Path) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    for path in names {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        zip.start_file(format!("cves/{name}"), options).unwrap();
+        zip.write_all(&std::fs::read(&path).unwrap()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+#[test]
+fn cve5_trees_zips_and_urls() {
+    let Some(fixtures) = support::fixtures() else {
+        return;
+    };
+    let tree = fixtures.join("nvd/osv.dev-vulnfeeds/cve5");
+    let count = std::fs::read_dir(&tree).unwrap().count();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cves.jsonl");
+    let zip = zip_of(&tree);
+    let zip_path = dir.path().join("cvelistV5.zip");
+    std::fs::write(&zip_path, &zip).unwrap();
+    let served = zip.clone();
+    let server = Server::start(move |_: &Seen| Reply::ok(served.clone()));
+    let url = format!("{}/cvelistV5-main.zip", server.url);
+
+    let run = secfixes(&["cve5", s(&tree), s(&zip_path), &url, "--jsonl", s(&out)]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let ids = jsonl_ids(&out);
+    assert_eq!(ids.len(), 3 * count);
+    assert_eq!(ids[..count], ids[count..2 * count]);
+    assert!(ids.contains(&"CVE-2024-3094".to_string()));
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(first["id"].as_str().unwrap().starts_with("CVE-"));
+
+    // A cut zip fails the import and leaves the output alone.
+    std::fs::write(&zip_path, &zip[..zip.len() / 2]).unwrap();
+    let run = secfixes(&["cve5", s(&zip_path), "--jsonl", s(&out)]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(stderr(&run).contains("cvelistV5.zip"), "{}", stderr(&run));
+    assert_eq!(jsonl_ids(&out).len(), 3 * count);
+}
+
+#[test]
+fn the_gen_corpus_through_import() {
+    let Some(corpus) = support::corpus() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cves.jsonl");
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(corpus.join("nvd"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    pages.sort();
+    let mut args: Vec<&str> = vec!["nvd"];
+    args.extend(pages.iter().map(|p| s(p)));
+    args.extend(["--jsonl", s(&out)]);
+    let run = secfixes(&args);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let ids = jsonl_ids(&out);
+    assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), ids.len());
+    assert!(ids.len() > 2000, "{}", ids.len());
+
+    let run = secfixes(&["cve5", s(&corpus.join("cve5")), "--jsonl", s(&out)]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(!jsonl_ids(&out).is_empty());
+}

@@ -1,4 +1,4 @@
-//! `secfixes import`: read CVE sources into the normalised model.
+//! `secfixes import`: read CVE sources (NVD, CVE JSON 5) into the normalised model.
 //!
 //! Until the store exists the records go to a JSON-lines file (`--jsonl`), written to a
 //! temporary file beside it and renamed into place only when the whole import succeeded,
@@ -36,6 +36,22 @@ enum Command {
     /// Requests keep to NVD's rate limit (5 per 30 s, 50 with an API key) and are retried
     /// with back-off on 403, 429, 5xx, time-outs and cut bodies.
     Nvd(Nvd),
+    /// CVE JSON 5 records: a cvelistV5 checkout or any directory tree of `CVE-*.json`
+    /// files, a zip of one (a path or an http(s) URL), or single record files.
+    ///
+    /// Every record keeps the CNA's and the ADP containers' data with their origin.
+    Cve5(Cve5),
+}
+
+#[derive(Debug, clap::Args)]
+struct Cve5 {
+    #[command(flatten)]
+    output: Output,
+    #[command(flatten)]
+    retry: Retry,
+    /// Directories, zips or record files.
+    #[arg(value_name = "PATH_OR_URL", required = true)]
+    inputs: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -89,7 +105,29 @@ struct Retry {
 pub fn run(args: Args) -> Result<Status, Box<dyn std::error::Error>> {
     match args.command {
         Command::Nvd(nvd) => import_nvd(nvd),
+        Command::Cve5(cve5) => import_cve5(cve5),
     }
+}
+
+fn import_cve5(args: Cve5) -> Result<Status, Box<dyn std::error::Error>> {
+    let mut out = Jsonl::create(args.output.jsonl.as_deref())?;
+    let progress = Progress::new();
+    let mut client = client(&args.retry, &progress)?;
+    for input in &args.inputs {
+        let source = Source::parse(input);
+        let local = feeds::fetch(&mut client, &source)?;
+        let label = matches!(source, Source::Url(_)).then_some(input.as_str());
+        let n = secfixes_cve::cve5::walk::read_path(local.path(), &mut |r| {
+            out.record(r, label);
+            progress.tick();
+        })
+        .map_err(|e| named(e, label))?;
+        out.check()?;
+        progress.log(|| format!("{input}: {n} records"));
+    }
+    let summary = out.commit()?;
+    progress.finish(&summary);
+    Ok(Status::Success)
 }
 
 fn import_nvd(args: Nvd) -> Result<Status, Box<dyn std::error::Error>> {
@@ -284,6 +322,20 @@ impl Progress {
         match &self.bar {
             Some(bar) => bar.inc(n),
             None => eprintln!("secfixes: {}", line()),
+        }
+    }
+
+    /// One more record, on the bar only (a log line per record would drown the log).
+    fn tick(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    /// A log line, when there is no bar.
+    fn log(&self, line: impl FnOnce() -> String) {
+        if self.bar.is_none() {
+            eprintln!("secfixes: {}", line());
         }
     }
 
