@@ -293,6 +293,36 @@ fn a_failed_sync_never_moves_the_mark_and_resumes_where_it_stopped() {
 }
 
 #[test]
+fn a_server_that_does_not_answer_times_out_and_is_retried() {
+    let Some(fixtures) = support::fixtures() else {
+        return;
+    };
+    let pages = Pages::vunnel(&fixtures);
+    let p = pages.clone();
+    let server = Server::start(move |seen: &Seen| {
+        if seen.n == 0 {
+            Reply {
+                hang: true,
+                ..Reply::default()
+            }
+        } else {
+            Reply::ok(p.page(seen))
+        }
+    });
+    let clock = clock();
+    // The one real wait in these tests: the client's own 200 ms time-out.
+    let client = Client::with_timeout(Arc::new(clock.clone()), Duration::from_millis(200)).backoff(
+        Backoff::new(3, Duration::from_secs(1), Duration::from_secs(4), 3),
+    );
+    let mut api = NvdApi::new(client, &server.url, None);
+    let (got, result) = sync(&mut api, &mut SyncState::default());
+    result.unwrap();
+    assert_each_once(&got, &pages);
+    assert_eq!(server.requests().len(), 2);
+    assert_eq!(clock.sleeps().len(), 1);
+}
+
+#[test]
 fn a_bad_request_is_not_retried() {
     let server = Server::start(|_: &Seen| Reply::status(404).header("message", "Invalid apiKey"));
     let clock = clock();

@@ -25,13 +25,15 @@ impl Seen {
 }
 
 /// An answer: status, headers, body; `cut` sends a `Content-Length` that many bytes longer
-/// than the body and closes the connection early.
+/// than the body and closes the connection early; `hang` never answers (the connection is
+/// kept open until the test ends), for time-outs.
 #[derive(Debug, Clone, Default)]
 pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub cut: usize,
+    pub hang: bool,
 }
 
 impl Reply {
@@ -71,9 +73,12 @@ impl Server {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&seen);
         thread::spawn(move || {
+            let mut hung = Vec::new();
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                let _ = serve(stream, &handler, &log);
+                if let Ok(Some(stream)) = serve(stream, &handler, &log) {
+                    hung.push(stream);
+                }
             }
         });
         Server { url, seen }
@@ -88,7 +93,7 @@ fn serve(
     mut stream: TcpStream,
     handler: &impl Fn(&Seen) -> Reply,
     log: &Mutex<Vec<Seen>>,
-) -> std::io::Result<()> {
+) -> std::io::Result<Option<TcpStream>> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     reader.read_line(&mut line)?;
@@ -124,6 +129,9 @@ fn serve(
         seen
     };
     let reply = handler(&seen);
+    if reply.hang {
+        return Ok(Some(stream));
+    }
     let mut head = format!(
         "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
         reply.status,
@@ -136,7 +144,8 @@ fn serve(
     stream.write_all(head.as_bytes())?;
     stream.write_all(&reply.body)?;
     stream.flush()?;
-    stream.shutdown(std::net::Shutdown::Both)
+    stream.shutdown(std::net::Shutdown::Both)?;
+    Ok(None)
 }
 
 /// Percent-decoding of a query part (`+` is a space in forms; NVD's `+` offsets must come
