@@ -214,7 +214,10 @@ impl Client {
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string)
             };
-            let retry_after = header("retry-after").as_deref().and_then(parse_retry_after);
+            let now = self.clock.wall();
+            let retry_after = header("retry-after")
+                .as_deref()
+                .and_then(|v| parse_retry_after(v, now));
             // NVD explains a refused query in a `message` header.
             let detail = header("message").map_or(String::new(), |m| format!(": {m}"));
             return Err(Failure {

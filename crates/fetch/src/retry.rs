@@ -5,6 +5,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::clock::Timestamp;
+
 /// Back-off settings and the jitter's random state.
 #[derive(Debug, Clone)]
 pub struct Backoff {
@@ -78,14 +80,37 @@ impl Backoff {
     }
 }
 
-/// Reads `Retry-After` in its delay-seconds form; an HTTP date is not honoured (NVD and
-/// the usual proxies send seconds), and back-off applies instead.
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+/// Reads `Retry-After`: delay-seconds, or an HTTP date (IMF-fixdate,
+/// `Wed, 21 Oct 2015 07:28:00 GMT`) taken relative to `now`. Other date forms are not
+/// honoured, and back-off applies instead.
+pub fn parse_retry_after(value: &str, now: Timestamp) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let mut parts = value.split_ascii_whitespace().skip(1);
+    let (day, month, year, time, zone) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| *m == month)? + 1;
+    if zone != "GMT" || day.len() != 2 || year.len() != 4 {
+        return None;
+    }
+    let at = Timestamp::parse(&format!("{year}-{month:02}-{day}T{time}Z")).ok()?;
+    let ms = u64::try_from(at.millis().saturating_sub(now.millis())).unwrap_or(0);
+    Some(Duration::from_millis(ms))
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -109,7 +134,19 @@ mod tests {
             b.delay(1, Some(Duration::from_secs(9999))),
             Duration::from_secs(600)
         );
-        assert_eq!(parse_retry_after(" 12 "), Some(Duration::from_secs(12)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        let now = Timestamp::parse("2015-10-21T07:27:00Z").unwrap();
+        assert_eq!(
+            parse_retry_after(" 12 ", now),
+            Some(Duration::from_secs(12))
+        );
+        let date = "Wed, 21 Oct 2015 07:28:00 GMT";
+        assert_eq!(parse_retry_after(date, now), Some(Duration::from_secs(60)));
+        let past = Timestamp::parse("2016-01-01T00:00:00Z").unwrap();
+        assert_eq!(parse_retry_after(date, past), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wednesday, 21-Oct-15 07:28:00 GMT", now),
+            None
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
     }
 }
