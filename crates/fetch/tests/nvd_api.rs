@@ -310,8 +310,9 @@ fn a_server_that_does_not_answer_times_out_and_is_retried() {
         }
     });
     let clock = clock();
-    // The one real wait in these tests: the client's own 200 ms time-out.
-    let client = Client::with_timeout(Arc::new(clock.clone()), Duration::from_millis(200)).backoff(
+    // The one real wait in these tests: the client's own time-out (1 s, so that a loaded
+    // machine still answers the retry in time).
+    let client = Client::with_timeout(Arc::new(clock.clone()), Duration::from_secs(1)).backoff(
         Backoff::new(3, Duration::from_secs(1), Duration::from_secs(4), 3),
     );
     let mut api = NvdApi::new(client, &server.url, None);
