@@ -263,7 +263,11 @@ fn read_json(path: &Path) -> serde_json::Value {
 /// Every API 2.0 record in the fixtures: (file, id, configurations JSON).
 fn v2_records(fx: &Path) -> Vec<(String, String, serde_json::Value)> {
     let mut out = Vec::new();
-    for dir in ["nvd/fkie-cad", "nvd/osv.dev-vulnfeeds/nvdcve-2.0"] {
+    for dir in [
+        "nvd/fkie-cad",
+        "nvd/osv.dev-vulnfeeds/nvdcve-2.0",
+        "nvd/vunnel",
+    ] {
         let mut files: Vec<_> = std::fs::read_dir(fx.join(dir))
             .unwrap()
             .map(|e| e.unwrap().path())
