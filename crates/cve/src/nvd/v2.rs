@@ -48,6 +48,22 @@ struct Top<'a> {
 pub fn read(bytes: &[u8], f: &mut dyn FnMut(Result<Cve>)) -> Result<PageInfo> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| Error::new(ErrorKind::Json, format!("not UTF-8 text: {e}")).caused_by(e))?;
+    // Fast path: a page whose records are all good is parsed in one pass.
+    if let Ok(page) = serde_json::from_str::<TypedPage<'_>>(text) {
+        let info = PageInfo {
+            results_per_page: page.results_per_page,
+            start_index: page.start_index,
+            total_results: page.total_results,
+            timestamp: page.timestamp.map(Cow::into_owned),
+            records: page.vulnerabilities.len(),
+            single: false,
+        };
+        for item in page.vulnerabilities {
+            f(Ok(item.cve.into_cve()));
+        }
+        return Ok(info);
+    }
+    // Otherwise split it into records first, so that each bad one is reported alone.
     let top: Top<'_> = serde_json::from_str(text).map_err(|e| {
         Error::new(ErrorKind::Json, format!("not an NVD API 2.0 document: {e}"))
             .at_line(e.line())
@@ -83,6 +99,19 @@ pub fn read(bytes: &[u8], f: &mut dyn FnMut(Result<Cve>)) -> Result<PageInfo> {
     Ok(info)
 }
 
+/// A page parsed in one go, every record typed.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TypedPage<'a> {
+    results_per_page: Option<u64>,
+    start_index: Option<u64>,
+    total_results: Option<u64>,
+    #[serde(borrow)]
+    timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    vulnerabilities: Vec<Item<'a>>,
+}
+
 #[derive(Deserialize)]
 struct Item<'a> {
     #[serde(borrow)]
@@ -92,13 +121,13 @@ struct Item<'a> {
 /// One `vulnerabilities[]` element, `{"cve": {…}}`.
 pub fn parse_item(text: &str) -> Result<Cve> {
     let item: Item<'_> = normalise::parse_record(text, item_id)?;
-    item.cve.into_cve()
+    Ok(item.cve.into_cve())
 }
 
 /// One `cve` object.
 pub fn parse_record(text: &str) -> Result<Cve> {
     let record: Record<'_> = normalise::parse_record(text, record_id)?;
-    record.into_cve()
+    Ok(record.into_cve())
 }
 
 fn record_id(text: &str) -> Option<String> {
@@ -183,7 +212,7 @@ struct RawReference<'a> {
 }
 
 impl Record<'_> {
-    fn into_cve(self) -> Result<Cve> {
+    fn into_cve(self) -> Cve {
         let configurations: Vec<Configuration> = self
             .configurations
             .into_iter()
@@ -216,7 +245,7 @@ impl Record<'_> {
                 normalise::push_cwe(&mut cwes, &d.value);
             }
         }
-        Ok(Cve {
+        Cve {
             status: super::status(self.vuln_status.as_deref().unwrap_or("")),
             published: self.published.map(Cow::into_owned),
             last_modified: self.last_modified.map(Cow::into_owned),
@@ -234,6 +263,6 @@ impl Record<'_> {
             rules: configuration::rules(&configurations, Some(super::SOURCE)),
             sources: vec![Origin::Nvd],
             id: self.id.into_owned(),
-        })
+        }
     }
 }
