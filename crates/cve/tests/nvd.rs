@@ -329,3 +329,28 @@ fn corpus_pages() {
         assert_eq!(got, n.as_u64().unwrap(), "{status}");
     }
 }
+
+/// Gzip is recognised by its magic bytes: a 1.1 feed streams through the decompressor.
+#[test]
+fn gzip_feed_and_page() {
+    let Some(fx) = support::fixtures() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (name, want, format) in [
+        (
+            "osv.dev-vulnfeeds/nvdcve-1.1-test-data.json",
+            669,
+            Format::V11Feed,
+        ),
+        ("vunnel/nvd-api2-full-page.json", 38, Format::V2Page),
+    ] {
+        let bytes = std::fs::read(fx.join("nvd").join(name)).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &bytes).unwrap();
+        let path = dir.path().join("feed.json.gz");
+        std::fs::write(&path, gz.finish().unwrap()).unwrap();
+        let (got_format, cves) = read_all(&path);
+        assert_eq!((got_format, cves.len()), (format, want), "{name}");
+    }
+}
