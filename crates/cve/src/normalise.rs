@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use secfixes_apk::{Error, ErrorKind, Result};
 use serde::Deserialize;
 
-use crate::model::{Cvss, CvssVersion, Origin, Severity};
+use crate::model::{Cvss, CvssVersion, Origin, Reference, Severity};
 
 /// Parses one record's JSON text into `T`. On failure the error names the CVE (found with a
 /// lenient second look at the text) and the JSON path of the bad field, e.g.
@@ -141,4 +141,22 @@ where
     T: Deserialize<'de> + Default,
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A reference as NVD writes it in both feed versions (`url`, `tags`).
+#[derive(Deserialize)]
+pub(crate) struct RawReference<'a> {
+    #[serde(borrow)]
+    url: Cow<'a, str>,
+    #[serde(default, borrow, deserialize_with = "null_default")]
+    tags: Vec<Cow<'a, str>>,
+}
+
+impl RawReference<'_> {
+    pub(crate) fn into_reference(self) -> Reference {
+        Reference {
+            url: self.url.into_owned(),
+            tags: self.tags.into_iter().map(Cow::into_owned).collect(),
+        }
+    }
 }

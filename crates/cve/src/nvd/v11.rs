@@ -17,8 +17,8 @@ use serde_json::value::RawValue;
 
 use crate::configuration::nvd_json::Nvd11Configurations;
 use crate::configuration::{self, Configuration};
-use crate::model::{Cve, CvssVersion, Origin, Reference, Status};
-use crate::normalise::{self, CvssData, LangString};
+use crate::model::{Cve, CvssVersion, Origin, Status};
+use crate::normalise::{self, CvssData, LangString, RawReference};
 
 /// Reads a feed from `reader` (already decompressed), handing every item to `f`; returns
 /// how many items there were. Fails when the feed is not JSON or not a 1.1 feed.
@@ -168,14 +168,6 @@ struct References<'a> {
     reference_data: Vec<RawReference<'a>>,
 }
 
-#[derive(Deserialize)]
-struct RawReference<'a> {
-    #[serde(borrow)]
-    url: Cow<'a, str>,
-    #[serde(default, borrow, deserialize_with = "normalise::null_default")]
-    tags: Vec<Cow<'a, str>>,
-}
-
 #[derive(Deserialize, Default)]
 struct Impact<'a> {
     #[serde(default, borrow, rename = "baseMetricV3")]
@@ -256,10 +248,7 @@ impl Item<'_> {
                 .references
                 .reference_data
                 .into_iter()
-                .map(|r| Reference {
-                    url: r.url.into_owned(),
-                    tags: r.tags.into_iter().map(Cow::into_owned).collect(),
-                })
+                .map(RawReference::into_reference)
                 .collect(),
             rules: configuration::rules(&configurations, Some(super::SOURCE)),
             sources: vec![Origin::Nvd],

@@ -12,8 +12,8 @@ use serde_json::value::RawValue;
 
 use crate::configuration::nvd_json::Nvd2Configuration;
 use crate::configuration::{self, Configuration};
-use crate::model::{Cve, CvssVersion, Origin, Reference};
-use crate::normalise::{self, CvssData, LangString};
+use crate::model::{Cve, CvssVersion, Origin};
+use crate::normalise::{self, CvssData, LangString, RawReference};
 
 /// The paging fields of a response page, and how many records it held.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -203,14 +203,6 @@ struct Weakness<'a> {
     description: Vec<LangString<'a>>,
 }
 
-#[derive(Deserialize)]
-struct RawReference<'a> {
-    #[serde(borrow)]
-    url: Cow<'a, str>,
-    #[serde(default, borrow, deserialize_with = "normalise::null_default")]
-    tags: Vec<Cow<'a, str>>,
-}
-
 impl Record<'_> {
     fn into_cve(self) -> Cve {
         let configurations: Vec<Configuration> = self
@@ -255,10 +247,7 @@ impl Record<'_> {
             references: self
                 .references
                 .into_iter()
-                .map(|r| Reference {
-                    url: r.url.into_owned(),
-                    tags: r.tags.into_iter().map(Cow::into_owned).collect(),
-                })
+                .map(RawReference::into_reference)
                 .collect(),
             rules: configuration::rules(&configurations, Some(super::SOURCE)),
             sources: vec![Origin::Nvd],
