@@ -7,7 +7,7 @@
 //! cpe23Uri, …, cpe_name}]}]}`; there every top-level node becomes a [`Configuration`] of
 //! its own (top-level nodes are alternatives).
 //!
-//! The `Nvd2*`/`Nvd11*` types are public so that a record reader can embed them in its own
+//! The `Nvd2*`/`Nvd11*`/`NvdCpeMatch` types are public so that a record reader can embed them in its own
 //! serde structs and convert with `From`; [`parse_v2`] and [`parse_v11`] read the
 //! `configurations` value alone. Missing `operator` means OR, missing `negate` false, missing
 //! lists empty; unknown keys are ignored.
@@ -36,14 +36,17 @@ pub struct Nvd2Node {
     #[serde(default)]
     pub negate: bool,
     #[serde(default, rename = "cpeMatch")]
-    pub cpe_match: Vec<Nvd2CpeMatch>,
+    pub cpe_match: Vec<NvdCpeMatch>,
 }
 
-/// One API 2.0 `cpeMatch` entry.
+/// One `cpeMatch` entry of API 2.0, or `cpe_match` entry of a 1.1 feed: the same fields
+/// but for the CPE's name (`criteria`, `cpe23Uri`); 1.1 has no `matchCriteriaId` and its
+/// `cpe_name` list is ignored.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Nvd2CpeMatch {
+pub struct NvdCpeMatch {
     pub vulnerable: bool,
+    #[serde(alias = "cpe23Uri")]
     pub criteria: String,
     #[serde(default)]
     pub version_start_including: Option<String>,
@@ -74,24 +77,7 @@ pub struct Nvd11Node {
     #[serde(default)]
     pub children: Vec<Nvd11Node>,
     #[serde(default)]
-    pub cpe_match: Vec<Nvd11CpeMatch>,
-}
-
-/// One 1.1 `cpe_match` entry (`cpe_name` is ignored).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Nvd11CpeMatch {
-    pub vulnerable: bool,
-    #[serde(rename = "cpe23Uri")]
-    pub cpe23_uri: String,
-    #[serde(default)]
-    pub version_start_including: Option<String>,
-    #[serde(default)]
-    pub version_start_excluding: Option<String>,
-    #[serde(default)]
-    pub version_end_including: Option<String>,
-    #[serde(default)]
-    pub version_end_excluding: Option<String>,
+    pub cpe_match: Vec<NvdCpeMatch>,
 }
 
 impl From<Nvd2Configuration> for Configuration {
@@ -115,8 +101,8 @@ impl From<Nvd2Node> for Node {
     }
 }
 
-impl From<Nvd2CpeMatch> for CpeMatch {
-    fn from(m: Nvd2CpeMatch) -> Self {
+impl From<NvdCpeMatch> for CpeMatch {
+    fn from(m: NvdCpeMatch) -> Self {
         CpeMatch {
             vulnerable: m.vulnerable,
             criteria: m.criteria,
@@ -150,20 +136,6 @@ impl From<Nvd11Node> for Node {
             negate: n.negate,
             matches: n.cpe_match.into_iter().map(CpeMatch::from).collect(),
             children: n.children.into_iter().map(Node::from).collect(),
-        }
-    }
-}
-
-impl From<Nvd11CpeMatch> for CpeMatch {
-    fn from(m: Nvd11CpeMatch) -> Self {
-        CpeMatch {
-            vulnerable: m.vulnerable,
-            criteria: m.cpe23_uri,
-            version_start_including: m.version_start_including,
-            version_start_excluding: m.version_start_excluding,
-            version_end_including: m.version_end_including,
-            version_end_excluding: m.version_end_excluding,
-            match_criteria_id: None,
         }
     }
 }
