@@ -35,6 +35,10 @@ pub enum ErrorKind {
     Io,
     /// A download failed: the server refused, the connection broke, or retries ran out.
     Network,
+    /// A configuration file that is malformed or names something that does not exist.
+    Config,
+    /// The database refused a statement, or holds data this version cannot read.
+    Database,
 }
 
 impl ErrorKind {
@@ -53,6 +57,8 @@ impl ErrorKind {
             ErrorKind::Yaml => "invalid YAML",
             ErrorKind::Io => "I/O error",
             ErrorKind::Network => "network error",
+            ErrorKind::Config => "invalid configuration",
+            ErrorKind::Database => "database error",
         }
     }
 }

@@ -1,0 +1,24 @@
+//! # secfixes-tracker
+//!
+//! The tracker itself: for every (CVE, origin package, repository tag) it decides whether
+//! the published package is fixed, not affected, vulnerable, possibly vulnerable or of
+//! unknown state, and keeps the reasons.
+//!
+//! - [`config`]: the TOML configuration (branches, sources, mapping rules, database).
+//! - [`db`]: one storage interface over SQLite (embedded default) and PostgreSQL.
+//! - [`mapping`]: upstream products (CPE vendor:product, CVE 5 package names) to origins.
+//! - [`engine`]: the state engine, a pure function from facts to verdicts with explanations.
+//! - [`import`]: transactional imports of indexes, secdb, rejections, aports and CVEs.
+//! - [`update`]: full and incremental recomputation of the stored states.
+//! - [`report`]: the rows of a branch report and the explanation of one verdict.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod db;
+pub mod engine;
+pub mod import;
+pub mod mapping;
+pub mod report;
+pub mod update;
+
+pub use secfixes_apk::error::{Error, ErrorKind, Result};
