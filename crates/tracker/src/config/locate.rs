@@ -9,8 +9,8 @@
 use std::ops::Range;
 use std::path::Path;
 
-use toml::de::{DeTable, DeValue};
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 use crate::{Error, ErrorKind};
 
@@ -46,10 +46,9 @@ impl Locator<'_> {
         let message = err.message().trim_end().replace('\n', " ");
         match err.span() {
             Some(span) => {
-                let key = DeTable::parse(self.text)
-                    .ok()
-                    .and_then(|doc| key_at(doc.get_ref(), span.start))
-                    .unwrap_or_default();
+                // A syntax error still leaves a partial document to find the key in.
+                let (doc, _) = DeTable::parse_recoverable(self.text);
+                let key = key_at(doc.get_ref(), span.start).unwrap_or_default();
                 self.error(span, &key, message)
             }
             None => Error::new(ErrorKind::Config, message).in_file(self.path),
