@@ -1,1 +1,1 @@
-//! TODO
+//! Reports (being written).

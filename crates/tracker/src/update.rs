@@ -1,1 +1,605 @@
-//! TODO
+//! Recomputing the stored states from the stored facts.
+//!
+//! [`update`] recomputes the CVEs that the imports marked dirty since the last run
+//! (changed CVE records, and every CVE tied to a package whose versions, fixes or
+//! rejections changed); with `full`, or when the mapping rules changed, it recomputes
+//! every CVE. Both paths run the same code over a different set of CVEs, and a state is
+//! only written when it differs, with an event recording the change.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use indicatif::ProgressBar;
+
+use secfixes_cve::Cve;
+
+use crate::config::Config;
+use crate::db::{self, Db, Value};
+use crate::engine::{self, Candidate, Facts, FixSource, RecordedFix, Rejection, severity};
+use crate::import::now;
+use crate::mapping::{Mapper, ProductKey, Via};
+use crate::{Error, ErrorKind, Result};
+
+/// How many CVEs are loaded and written per batch.
+const CHUNK: usize = 500;
+
+/// What an update did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpdateSummary {
+    /// Whether every CVE was recomputed.
+    pub full: bool,
+    /// CVEs recomputed.
+    pub cves: u64,
+    /// States computed.
+    pub states: u64,
+    /// States added, changed or removed.
+    pub changed: u64,
+}
+
+/// A hash of the mapping rules: when it changes, every CVE is recomputed.
+fn mapping_fingerprint(config: &Config) -> Result<String> {
+    let json = serde_json::to_string(&config.mapping)
+        .map_err(|e| Error::new(ErrorKind::Config, format!("mapping: {e}")))?;
+    Ok(crate::import::digest(json.as_bytes()))
+}
+
+/// Recomputes what changed since the last update (everything with `full`), in one
+/// transaction.
+pub fn update(
+    db: &mut dyn Db,
+    config: &Config,
+    full: bool,
+    progress: &ProgressBar,
+) -> Result<UpdateSummary> {
+    db::transaction(db, |db| run(db, config, full, progress))
+}
+
+fn run(
+    db: &mut dyn Db,
+    config: &Config,
+    full: bool,
+    progress: &ProgressBar,
+) -> Result<UpdateSummary> {
+    let fingerprint = mapping_fingerprint(config)?;
+    let full = full || db::get_meta(db, "mapping")?.as_deref() != Some(fingerprint.as_str());
+
+    progress.set_message("loading packages and product mapping");
+    let published = load_published(db)?;
+    let origins: HashSet<String> = published.keys().map(|(_, o)| o.clone()).collect();
+    let binaries = load_binaries(db)?;
+    let mapper = Mapper::new(&config.mapping, &origins, &binaries);
+    let mapping = load_mapping(db, &mapper)?;
+
+    let cves = if full {
+        all_cves(db, &mapping)?
+    } else {
+        dirty_cves(db, &mapping)?
+    };
+    progress.set_length(cves.len() as u64);
+    progress.set_message("recomputing states");
+
+    let mut summary = UpdateSummary {
+        full,
+        ..UpdateSummary::default()
+    };
+    let time = now();
+    let ids: Vec<&String> = cves.iter().collect();
+    for chunk in ids.chunks(CHUNK) {
+        let (states, changed) = recompute(db, chunk, &published, &mapping, time)?;
+        summary.cves += chunk.len() as u64;
+        summary.states += states;
+        summary.changed += changed;
+        progress.inc(chunk.len() as u64);
+    }
+    db.execute("DELETE FROM dirty", &[])?;
+    db::set_meta(db, "mapping", &fingerprint)?;
+    db::set_meta(db, "last_update", &time.to_string())?;
+    Ok(summary)
+}
+
+/// Published versions per (repo tag, origin).
+type Published = HashMap<(String, String), Vec<String>>;
+
+fn load_published(db: &mut dyn Db) -> Result<Published> {
+    let mut out: Published = HashMap::new();
+    db.query(
+        "SELECT repo_tag, origin, version FROM origin_version WHERE published = 1 \
+         ORDER BY repo_tag, origin, version",
+        &[],
+        &mut |row| {
+            out.entry((row.req_text(0)?, row.req_text(1)?))
+                .or_default()
+                .push(row.req_text(2)?);
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+/// Binary package names (listed now) that differ from their origin's, to the origin.
+fn load_binaries(db: &mut dyn Db) -> Result<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    db.query(
+        "SELECT DISTINCT name, origin FROM package WHERE last_seen IS NULL AND name <> origin",
+        &[],
+        &mut |row| {
+            out.insert(row.req_text(0)?, row.req_text(1)?);
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+/// Every stored product key that maps to some origin, with the origins.
+struct Mapping {
+    by_key: HashMap<ProductKey, Vec<(String, Via)>>,
+    ids_by_origin: HashMap<String, Vec<i64>>,
+    mapped_ids: Vec<i64>,
+}
+
+fn load_mapping(db: &mut dyn Db, mapper: &Mapper<'_>) -> Result<Mapping> {
+    let mut m = Mapping {
+        by_key: HashMap::new(),
+        ids_by_origin: HashMap::new(),
+        mapped_ids: Vec::new(),
+    };
+    db.query(
+        "SELECT id, vendor, product, target_sw, package_name, collection_url FROM product_key",
+        &[],
+        &mut |row| {
+            let key = ProductKey {
+                vendor: row.req_text(1)?,
+                product: row.req_text(2)?,
+                target_sw: row.req_text(3)?,
+                package_name: row.req_text(4)?,
+                collection_url: row.req_text(5)?,
+            };
+            let targets = mapper.map(&key);
+            if !targets.is_empty() {
+                let id = row.req_int(0)?;
+                m.mapped_ids.push(id);
+                for (origin, _) in &targets {
+                    m.ids_by_origin.entry(origin.clone()).or_default().push(id);
+                }
+                m.by_key.insert(key, targets);
+            }
+            Ok(())
+        },
+    )?;
+    Ok(m)
+}
+
+/// `$first, $first+1, …` for an `IN (…)` list of `n` values.
+fn marks(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Collects the first column of a query over chunks of `values` bound to an `IN` list.
+fn collect_in(
+    db: &mut dyn Db,
+    sql_with_list: &str,
+    values: &[Value],
+    out: &mut BTreeSet<String>,
+) -> Result<()> {
+    for chunk in values.chunks(CHUNK) {
+        let sql = sql_with_list.replace("{list}", &marks(1, chunk.len()));
+        db.query(&sql, chunk, &mut |row| {
+            out.insert(row.req_text(0)?);
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+/// Every CVE that can have a state: named by a mapped product, fixed, rejected, or
+/// holding a state now (which may have to go).
+fn all_cves(db: &mut dyn Db, mapping: &Mapping) -> Result<BTreeSet<String>> {
+    let mut out = BTreeSet::new();
+    let ids: Vec<Value> = mapping.mapped_ids.iter().map(|i| Value::Int(*i)).collect();
+    collect_in(
+        db,
+        "SELECT DISTINCT cve_id FROM cve_product WHERE key_id IN ({list})",
+        &ids,
+        &mut out,
+    )?;
+    for sql in [
+        "SELECT DISTINCT vuln_id FROM fix",
+        "SELECT DISTINCT vuln_id FROM rejection",
+        "SELECT DISTINCT vuln_id FROM state",
+    ] {
+        db.query(sql, &[], &mut |row| {
+            out.insert(row.req_text(0)?);
+            Ok(())
+        })?;
+    }
+    Ok(out)
+}
+
+/// The CVEs touched by what the imports marked dirty.
+fn dirty_cves(db: &mut dyn Db, mapping: &Mapping) -> Result<BTreeSet<String>> {
+    let mut out = BTreeSet::new();
+    let mut packages = Vec::new();
+    db.query("SELECT kind, key, sub FROM dirty", &[], &mut |row| {
+        match row.req_text(0)?.as_str() {
+            "cve" => {
+                out.insert(row.req_text(1)?);
+            }
+            _ => packages.push((row.req_text(1)?, row.req_text(2)?)),
+        }
+        Ok(())
+    })?;
+    let mut key_ids: BTreeSet<i64> = BTreeSet::new();
+    for (tag, origin) in &packages {
+        if let Some(ids) = mapping.ids_by_origin.get(origin) {
+            key_ids.extend(ids);
+        }
+        for sql in [
+            "SELECT vuln_id FROM fix WHERE repo_tag = $1 AND origin = $2",
+            "SELECT vuln_id FROM rejection WHERE repo_tag = $1 AND origin = $2",
+            "SELECT vuln_id FROM state WHERE repo_tag = $1 AND origin = $2",
+        ] {
+            db.query(sql, &[tag.into(), origin.into()], &mut |row| {
+                out.insert(row.req_text(0)?);
+                Ok(())
+            })?;
+        }
+    }
+    let ids: Vec<Value> = key_ids.into_iter().map(Value::Int).collect();
+    collect_in(
+        db,
+        "SELECT DISTINCT cve_id FROM cve_product WHERE key_id IN ({list})",
+        &ids,
+        &mut out,
+    )?;
+    Ok(out)
+}
+
+/// A stored or computed state row (everything but the key and the time).
+#[derive(Debug, Clone, PartialEq)]
+struct StateRow {
+    state: String,
+    fixed_version: Option<String>,
+    fix_source: Option<String>,
+    severity: Option<String>,
+    score: Option<f64>,
+    explanation: String,
+}
+
+/// (vuln, repo tag, origin, version).
+type StateKey = (String, String, String, String);
+
+/// Loads the facts of a chunk of CVEs, decides their states and writes the difference.
+/// Returns (states computed, states changed).
+fn recompute(
+    db: &mut dyn Db,
+    ids: &[&String],
+    published: &Published,
+    mapping: &Mapping,
+    time: i64,
+) -> Result<(u64, u64)> {
+    let params: Vec<Value> = ids.iter().map(|s| Value::from(*s)).collect();
+    let list = marks(1, ids.len());
+
+    let mut records: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    db.query(
+        &format!("SELECT cve_id, source, doc FROM cve_record WHERE cve_id IN ({list})"),
+        &params,
+        &mut |row| {
+            records
+                .entry(row.req_text(0)?)
+                .or_default()
+                .push((row.req_text(1)?, row.req_text(2)?));
+            Ok(())
+        },
+    )?;
+    let mut fixes: HashMap<(String, String, String), Vec<RecordedFix>> = HashMap::new();
+    db.query(
+        &format!(
+            "SELECT vuln_id, repo_tag, origin, version, source FROM fix WHERE vuln_id IN ({list})"
+        ),
+        &params,
+        &mut |row| {
+            let source = row.req_text(4)?;
+            let source = FixSource::parse(&source).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Database,
+                    format!("unknown fix source {source:?}"),
+                )
+            })?;
+            fixes
+                .entry((row.req_text(0)?, row.req_text(1)?, row.req_text(2)?))
+                .or_default()
+                .push(RecordedFix {
+                    version: row.req_text(3)?,
+                    source,
+                });
+            Ok(())
+        },
+    )?;
+    let mut rejections: HashMap<(String, String, String), Vec<Rejection>> = HashMap::new();
+    db.query(
+        &format!(
+            "SELECT vuln_id, repo_tag, origin, source, reason, rationale FROM rejection \
+             WHERE vuln_id IN ({list}) ORDER BY source"
+        ),
+        &params,
+        &mut |row| {
+            rejections
+                .entry((row.req_text(0)?, row.req_text(1)?, row.req_text(2)?))
+                .or_default()
+                .push(Rejection {
+                    source: row.req_text(3)?,
+                    reason: row.text(4)?,
+                    rationale: row.text(5)?,
+                });
+            Ok(())
+        },
+    )?;
+    let mut old: HashMap<StateKey, StateRow> = HashMap::new();
+    db.query(
+        &format!(
+            "SELECT vuln_id, repo_tag, origin, version, state, fixed_version, fix_source, \
+             severity, score, explanation FROM state WHERE vuln_id IN ({list})"
+        ),
+        &params,
+        &mut |row| {
+            old.insert(
+                (
+                    row.req_text(0)?,
+                    row.req_text(1)?,
+                    row.req_text(2)?,
+                    row.req_text(3)?,
+                ),
+                StateRow {
+                    state: row.req_text(4)?,
+                    fixed_version: row.text(5)?,
+                    fix_source: row.text(6)?,
+                    severity: row.text(7)?,
+                    score: row.real(8)?,
+                    explanation: row.req_text(9)?,
+                },
+            );
+            Ok(())
+        },
+    )?;
+
+    let mut new: BTreeMap<StateKey, StateRow> = BTreeMap::new();
+    for id in ids {
+        let cve = merge_records(id, records.remove(id.as_str()).unwrap_or_default())?;
+        decide_cve(
+            id,
+            cve.as_ref(),
+            published,
+            mapping,
+            &fixes,
+            &rejections,
+            &mut new,
+        )?;
+    }
+    let computed = new.len() as u64;
+    let changed = write_difference(db, &old, &new, time)?;
+    Ok((computed, changed))
+}
+
+/// One CVE from its stored records: NVD's first, the CVE 5 record merged in.
+fn merge_records(id: &str, mut docs: Vec<(String, String)>) -> Result<Option<Cve>> {
+    docs.sort_by_key(|(source, _)| source != "nvd");
+    let mut merged: Option<Cve> = None;
+    for (source, doc) in docs {
+        let cve: Cve = serde_json::from_str(&doc).map_err(|e| {
+            Error::new(
+                ErrorKind::Database,
+                format!("stored {source} record of {id} cannot be read: {e}"),
+            )
+        })?;
+        match &mut merged {
+            Some(m) => m.merge(cve),
+            None => merged = Some(cve),
+        }
+    }
+    Ok(merged)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn decide_cve(
+    id: &str,
+    cve: Option<&Cve>,
+    published: &Published,
+    mapping: &Mapping,
+    fixes: &HashMap<(String, String, String), Vec<RecordedFix>>,
+    rejections: &HashMap<(String, String, String), Vec<Rejection>>,
+    out: &mut BTreeMap<StateKey, StateRow>,
+) -> Result<()> {
+    // Candidate rules per origin.
+    let mut by_origin: BTreeMap<&str, Vec<Candidate<'_>>> = BTreeMap::new();
+    if let Some(cve) = cve {
+        for rule in &cve.rules {
+            let Some(key) = ProductKey::of(rule) else {
+                continue;
+            };
+            for (origin, via) in mapping.by_key.get(&key).into_iter().flatten() {
+                by_origin
+                    .entry(origin.as_str())
+                    .or_default()
+                    .push(Candidate { rule, via });
+            }
+        }
+    }
+    // Every (tag, origin) with published versions that a rule, fix or rejection names.
+    let mut pairs: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for ((tag, origin), _) in published.iter() {
+        if by_origin.contains_key(origin.as_str()) {
+            pairs.insert((tag, origin));
+        }
+    }
+    for map_keys in [
+        fixes.keys().collect::<Vec<_>>(),
+        rejections.keys().collect::<Vec<_>>(),
+    ] {
+        for (vuln, tag, origin) in map_keys {
+            if vuln == id && published.contains_key(&(tag.clone(), origin.clone())) {
+                pairs.insert((tag, origin));
+            }
+        }
+    }
+    let sev = cve.and_then(severity::of);
+    let no_candidates = Vec::new();
+    for (tag, origin) in pairs {
+        let key = (id.to_owned(), tag.to_owned(), origin.to_owned());
+        let candidates = by_origin.get(origin).unwrap_or(&no_candidates);
+        let pair_fixes = fixes.get(&key).map_or(&[][..], Vec::as_slice);
+        let pair_rejections = rejections.get(&key).map_or(&[][..], Vec::as_slice);
+        let versions = published
+            .get(&(tag.to_owned(), origin.to_owned()))
+            .map_or(&[][..], Vec::as_slice);
+        for version in versions {
+            let facts = Facts {
+                version,
+                rejections: pair_rejections,
+                fixes: pair_fixes,
+                candidates,
+            };
+            let Some(verdict) = engine::decide(&facts) else {
+                continue;
+            };
+            let explanation = serde_json::to_string(&verdict.explanation)
+                .map_err(|e| Error::new(ErrorKind::Json, format!("explanation of {id}: {e}")))?;
+            out.insert(
+                (
+                    id.to_owned(),
+                    tag.to_owned(),
+                    origin.to_owned(),
+                    version.clone(),
+                ),
+                StateRow {
+                    state: verdict.state.as_str().to_owned(),
+                    fixed_version: verdict.fixed_version,
+                    fix_source: verdict.fix_source.map(|s| s.as_str().to_owned()),
+                    severity: sev.map(|(s, _)| severity::name(s).to_owned()),
+                    score: sev.map(|(_, score)| score),
+                    explanation,
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes new, changed and removed states, with an event for each change of state.
+fn write_difference(
+    db: &mut dyn Db,
+    old: &HashMap<StateKey, StateRow>,
+    new: &BTreeMap<StateKey, StateRow>,
+    time: i64,
+) -> Result<u64> {
+    let mut added = Vec::new();
+    let mut events = Vec::new();
+    let mut changed = 0u64;
+    for (key, row) in new {
+        match old.get(key) {
+            Some(o) if o == row => {}
+            Some(o) => {
+                db.execute(
+                    "UPDATE state SET state = $1, fixed_version = $2, fix_source = $3, \
+                     severity = $4, score = $5, explanation = $6, changed_at = $7 \
+                     WHERE vuln_id = $8 AND repo_tag = $9 AND origin = $10 AND version = $11",
+                    &[
+                        row.state.as_str().into(),
+                        row.fixed_version.as_deref().into(),
+                        row.fix_source.as_deref().into(),
+                        row.severity.as_deref().into(),
+                        row.score.into(),
+                        row.explanation.as_str().into(),
+                        time.into(),
+                        key.0.as_str().into(),
+                        key.1.as_str().into(),
+                        key.2.as_str().into(),
+                        key.3.as_str().into(),
+                    ],
+                )?;
+                changed += 1;
+                if o.state != row.state {
+                    events.push(event(key, Some(&o.state), Some(&row.state), time));
+                }
+            }
+            None => {
+                changed += 1;
+                events.push(event(key, None, Some(&row.state), time));
+                added.push(vec![
+                    Value::from(key.0.as_str()),
+                    key.1.as_str().into(),
+                    key.2.as_str().into(),
+                    key.3.as_str().into(),
+                    row.state.as_str().into(),
+                    row.fixed_version.as_deref().into(),
+                    row.fix_source.as_deref().into(),
+                    row.severity.as_deref().into(),
+                    row.score.into(),
+                    row.explanation.as_str().into(),
+                    time.into(),
+                ]);
+            }
+        }
+    }
+    for (key, o) in old {
+        if !new.contains_key(key) {
+            db.execute(
+                "DELETE FROM state WHERE vuln_id = $1 AND repo_tag = $2 AND origin = $3 \
+                 AND version = $4",
+                &[
+                    key.0.as_str().into(),
+                    key.1.as_str().into(),
+                    key.2.as_str().into(),
+                    key.3.as_str().into(),
+                ],
+            )?;
+            changed += 1;
+            events.push(event(key, Some(&o.state), None, time));
+        }
+    }
+    db.insert_rows(
+        "state",
+        &[
+            "vuln_id",
+            "repo_tag",
+            "origin",
+            "version",
+            "state",
+            "fixed_version",
+            "fix_source",
+            "severity",
+            "score",
+            "explanation",
+            "changed_at",
+        ],
+        &mut added.into_iter(),
+    )?;
+    db.insert_rows(
+        "state_event",
+        &[
+            "at",
+            "vuln_id",
+            "repo_tag",
+            "origin",
+            "version",
+            "old_state",
+            "new_state",
+        ],
+        &mut events.into_iter(),
+    )?;
+    Ok(changed)
+}
+
+fn event(key: &StateKey, old: Option<&str>, new: Option<&str>, time: i64) -> Vec<Value> {
+    vec![
+        Value::Int(time),
+        key.0.as_str().into(),
+        key.1.as_str().into(),
+        key.2.as_str().into(),
+        key.3.as_str().into(),
+        old.into(),
+        new.into(),
+    ]
+}

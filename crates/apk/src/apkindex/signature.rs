@@ -80,8 +80,8 @@ impl Keys {
     }
 
     /// Loads every file of a keys directory. A file that is not an RSA public key in PEM
-    /// (`PUBLIC KEY` or `RSA PUBLIC KEY`) is an error naming it; subdirectories and
-    /// hidden files are skipped.
+    /// (`PUBLIC KEY` or `RSA PUBLIC KEY`) is an error naming it; subdirectories, hidden
+    /// files and private keys (abuild keeps `NAME.rsa` beside `NAME.rsa.pub`) are skipped.
     pub fn from_dir(dir: &Path) -> Result<Keys> {
         let mut keys = Keys::new();
         let entries = std::fs::read_dir(dir).map_err(|err| Error::io(dir, err))?;
@@ -105,6 +105,9 @@ impl Keys {
                 })?
                 .to_owned();
             let pem = std::fs::read_to_string(&path).map_err(|err| Error::io(&path, err))?;
+            if pem.contains("PRIVATE KEY-----") {
+                continue;
+            }
             keys.add_pem(name, &pem).map_err(|err| err.in_file(&path))?;
         }
         Ok(keys)
