@@ -11,21 +11,50 @@ use secfixes_apk::{Error, ErrorKind, Result};
 
 use crate::client::{Client, Request};
 
-/// Where an input comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where an input comes from: a file or directory, or an http(s) URL.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Source {
     Path(PathBuf),
     Url(String),
 }
 
+/// Whether `text` names an http(s) URL rather than a path.
+pub fn is_url(text: &str) -> bool {
+    let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
 impl Source {
     /// `http://…` and `https://…` are URLs; anything else is a path.
     pub fn parse(text: &str) -> Source {
-        let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
-        if lower.starts_with("http://") || lower.starts_with("https://") {
+        if is_url(text) {
             Source::Url(text.to_string())
         } else {
             Source::Path(PathBuf::from(text))
+        }
+    }
+
+    /// Like [`Source::parse`], with a relative path joined to `base_dir`.
+    pub fn resolve(text: &str, base_dir: &Path) -> Source {
+        match Source::parse(text) {
+            Source::Path(path) if path.is_relative() => Source::Path(base_dir.join(path)),
+            other => other,
+        }
+    }
+
+    /// The URL, if this is one.
+    pub fn as_url(&self) -> Option<&str> {
+        match self {
+            Source::Url(url) => Some(url),
+            Source::Path(_) => None,
+        }
+    }
+
+    /// The path, if this is one.
+    pub fn as_path(&self) -> Option<&Path> {
+        match self {
+            Source::Url(_) => None,
+            Source::Path(path) => Some(path),
         }
     }
 
@@ -34,6 +63,15 @@ impl Source {
         match self {
             Source::Path(path) => path.display().to_string(),
             Source::Url(url) => url.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Url(url) => f.write_str(url),
+            Source::Path(path) => write!(f, "{}", path.display()),
         }
     }
 }

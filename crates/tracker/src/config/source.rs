@@ -1,65 +1,12 @@
 //! Where an input comes from ([`Source`]) and the `{branch}`/`{tag}`/`{repo}`/`{arch}`
 //! templates that name one source per branch, repository and architecture.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
+/// A file, directory or URL named by the configuration: the fetch crate's, so that what
+/// the configuration names can be downloaded as it is. A relative path is already
+/// resolved against the configuration's base directory.
+pub use secfixes_fetch::feeds::Source;
 
-/// A file, directory or URL named by the configuration.
-///
-/// A value starting with `http://` or `https://` is a URL; anything else is a path,
-/// already resolved against the configuration's base directory.
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
-pub enum Source {
-    Url(String),
-    Path(PathBuf),
-}
-
-impl Source {
-    /// Reads a configured value: a URL as is, a relative path joined to `base_dir`.
-    pub fn resolve(value: &str, base_dir: &Path) -> Source {
-        if is_url(value) {
-            Source::Url(value.to_string())
-        } else {
-            let path = Path::new(value);
-            if path.is_absolute() {
-                Source::Path(path.to_path_buf())
-            } else {
-                Source::Path(base_dir.join(path))
-            }
-        }
-    }
-
-    /// The URL, if this is one.
-    pub fn as_url(&self) -> Option<&str> {
-        match self {
-            Source::Url(url) => Some(url),
-            Source::Path(_) => None,
-        }
-    }
-
-    /// The path, if this is one.
-    pub fn as_path(&self) -> Option<&Path> {
-        match self {
-            Source::Url(_) => None,
-            Source::Path(path) => Some(path),
-        }
-    }
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Source::Url(url) => f.write_str(url),
-            Source::Path(path) => write!(f, "{}", path.display()),
-        }
-    }
-}
-
-/// Whether a configured value names a URL rather than a path.
-pub(crate) fn is_url(value: &str) -> bool {
-    let head = value.get(..8).unwrap_or(value).to_ascii_lowercase();
-    head.starts_with("http://") || head.starts_with("https://")
-}
+pub(crate) use secfixes_fetch::feeds::is_url;
 
 /// A placeholder of a source template.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -181,6 +128,8 @@ fn list(allowed: &[Placeholder]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
     const ALL: &[Placeholder] = &[
