@@ -11,6 +11,7 @@
 //! - [`import`]: transactional imports of indexes, secdb, rejections, aports and CVEs.
 //! - [`update`]: full and incremental recomputation of the stored states.
 //! - [`report`]: the rows of a branch report and the explanation of one verdict.
+//! - [`sync`]: the configured imports, each in one transaction, and `sync` (all, then update).
 #![forbid(unsafe_code)]
 
 pub mod config;
@@ -19,6 +20,7 @@ pub mod engine;
 pub mod import;
 pub mod mapping;
 pub mod report;
+pub mod sync;
 pub mod update;
 
 pub use secfixes_apk::error::{Error, ErrorKind, Result};
