@@ -7,9 +7,13 @@ use crate::exit::Status;
 pub mod apkbuild;
 pub mod apkindex;
 pub mod cpe;
+pub mod explain;
 pub mod import;
 pub mod installed;
+pub mod report;
 pub mod secdb;
+pub mod sync;
+pub mod update;
 pub mod version;
 
 /// Security tracker for apk-based Linux distributions.
@@ -32,8 +36,16 @@ enum Command {
     Secdb(secdb::Args),
     /// Read the `# secfixes:` block of APKBUILDs (never executed).
     Apkbuild(apkbuild::Args),
-    /// Import CVE records (NVD API 2.0, NVD 1.1 feeds, CVE JSON 5) into the normalised model.
+    /// Import one kind of source into the store: indexes, secdb, rejections, aports, NVD, CVE 5.
     Import(import::Args),
+    /// Import every configured source, then update the states.
+    Sync(sync::Args),
+    /// Recompute the states of what changed since the last update (`--full`: everything).
+    Update(update::Args),
+    /// Reports from the store: `report branch 3.16-main [--json] [--all]`.
+    Report(report::Args),
+    /// Explain the state of a CVE for a package in a repository.
+    Explain(explain::Args),
     /// Parse CPE 2.3 names and match them (NISTIR 7695/7696).
     Cpe(cpe::Args),
 }
@@ -47,6 +59,10 @@ pub fn run(cli: Cli) -> Result<Status, Box<dyn std::error::Error>> {
         Command::Secdb(args) => secdb::run(args),
         Command::Apkbuild(args) => apkbuild::run(args),
         Command::Import(args) => import::run(args),
+        Command::Sync(args) => sync::run(args),
+        Command::Update(args) => update::run(args),
+        Command::Report(args) => report::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Cpe(args) => cpe::run(args),
     }
 }

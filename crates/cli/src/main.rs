@@ -7,6 +7,8 @@ use clap::Parser;
 
 mod cmd;
 mod exit;
+mod progress;
+mod store;
 
 fn main() -> ExitCode {
     let cli = cmd::Cli::parse();

@@ -236,11 +236,17 @@ fn a_bad_record_is_skipped_and_a_bad_file_fails() {
 }
 
 #[test]
-fn jsonl_is_required_for_now() {
-    let run = secfixes(&["nvd", "x.json"]);
+fn without_jsonl_the_store_needs_a_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = secfixes(&[
+        "nvd",
+        "x.json",
+        "--config",
+        s(&dir.path().join("none.toml")),
+    ]);
     assert_eq!(run.status.code(), Some(2));
     assert!(
-        stderr(&run).contains("--jsonl FILE is required"),
+        stderr(&run).contains("none.toml") && stderr(&run).contains("no configuration file"),
         "{}",
         stderr(&run)
     );

@@ -94,8 +94,9 @@ pub struct Explained {
     pub fix_source: Option<String>,
     pub severity: Option<String>,
     pub score: Option<f64>,
-    /// When the first version at or above the fix appeared in this repository (Unix
-    /// seconds), for `fixed` states.
+    /// When the fix shipped (Unix seconds), for `fixed` states: the earliest evidence for
+    /// a version at or above the fix in this repository — its build time from the index,
+    /// or when an import first saw it, whichever is earlier.
     pub fix_shipped: Option<i64>,
     pub explanation: Explanation,
 }
@@ -128,10 +129,13 @@ pub fn explain(db: &mut dyn Db, cve: &str, origin: &str, tag: &str) -> Result<Ve
     if out.iter().any(|e| e.state == State::Fixed) {
         let mut history = Vec::new();
         db.query(
-            "SELECT version, first_seen FROM origin_version WHERE repo_tag = $1 AND origin = $2",
+            "SELECT version, MIN(first_seen), MIN(build_time) FROM package \
+             WHERE repo_tag = $1 AND origin = $2 GROUP BY version",
             &[tag.into(), origin.into()],
             &mut |row| {
-                history.push((row.req_text(0)?, row.req_int(1)?));
+                let first_seen = row.req_int(1)?;
+                let built = row.int(2)?.unwrap_or(first_seen);
+                history.push((row.req_text(0)?, first_seen.min(built)));
                 Ok(())
             },
         )?;

@@ -1,9 +1,12 @@
-//! `secfixes import`: read CVE sources (NVD, CVE JSON 5) into the normalised model.
+//! `secfixes import`: read one kind of source into the store, in one transaction.
 //!
-//! Until the store exists the records go to a JSON-lines file (`--jsonl`), written to a
-//! temporary file beside it and renamed into place only when the whole import succeeded,
-//! so a failed import leaves the previous file as it was. A malformed record is reported
-//! on stderr and skipped; a malformed file or a broken download fails the import.
+//! `apkindex`, `secdb`, `rejections` and `aports` read what the configuration names for
+//! each repository (or the repositories given with `--repo`). `nvd` and `cve5` read the
+//! files or URLs given, or the configuration's; with `--jsonl FILE` they write the
+//! normalised records as JSON lines instead (a temporary file renamed into place only
+//! when the whole import succeeded). A malformed record is reported on stderr and
+//! skipped; a malformed file or a broken download fails the import and changes nothing.
+//! Imports do not recompute states: run `secfixes update` (or `secfixes sync`).
 
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -17,7 +20,14 @@ use secfixes_fetch::nvd_api::{MAX_PAGE_SIZE, NVD_API_URL};
 use secfixes_fetch::retry::Backoff;
 use secfixes_fetch::{Client, NvdApi, SyncState, SystemClock};
 
+use secfixes_tracker::config::Config;
+use secfixes_tracker::db::Db;
+use secfixes_tracker::import::Summary;
+use secfixes_tracker::sync::{self, CveFormat, Inputs, Reporter};
+
 use crate::exit::Status;
+use crate::progress::Terminal;
+use crate::store::{Need, StoreArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,6 +37,14 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 enum Command {
+    /// The APKINDEX of every configured arch of each repository, signatures checked.
+    Apkindex(Repos),
+    /// The secdb JSON of each repository: its fixes and `0` (not affected) entries.
+    Secdb(Repos),
+    /// The security-rejections YAML of each repository.
+    Rejections(Repos),
+    /// The `# secfixes:` blocks of the APKBUILDs in each repository's aports directory.
+    Aports(Repos),
     /// NVD records: API 2.0 pages, single records or 1.1 feeds (plain or gzip, files or
     /// http(s) URLs), or the live API with `--api`.
     ///
@@ -43,25 +61,41 @@ enum Command {
     Cve5(Cve5),
 }
 
+/// The repositories an import reads.
+#[derive(Debug, clap::Args)]
+struct Repos {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(flatten)]
+    retry: Retry,
+    /// A repository tag (`3.16-main`); repeat for several. Default: every configured one.
+    #[arg(long = "repo", value_name = "TAG")]
+    repos: Vec<String>,
+}
+
 #[derive(Debug, clap::Args)]
 struct Cve5 {
+    #[command(flatten)]
+    store: StoreArgs,
     #[command(flatten)]
     output: Output,
     #[command(flatten)]
     retry: Retry,
-    /// Directories, zips or record files.
-    #[arg(value_name = "PATH_OR_URL", required = true)]
+    /// Directories, zips or record files (default: the configuration's `cve5`).
+    #[arg(value_name = "PATH_OR_URL")]
     inputs: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("input").required(true).args(["inputs", "api"])))]
 struct Nvd {
+    #[command(flatten)]
+    store: StoreArgs,
     #[command(flatten)]
     output: Output,
     #[command(flatten)]
     retry: Retry,
-    /// NVD files or URLs (API 2.0 pages, single records, 1.1 feeds; `.gz` or plain).
+    /// NVD files, directories or URLs (API 2.0 pages, single records, 1.1 feeds; `.gz`
+    /// or plain). Default: the configuration's `nvd`.
     #[arg(value_name = "PATH_OR_URL", conflicts_with = "api")]
     inputs: Vec<String>,
     /// Fetch from the NVD CVE API 2.0 instead of files.
@@ -85,8 +119,8 @@ struct Nvd {
 
 #[derive(Debug, clap::Args)]
 struct Output {
-    /// Write the records as JSON lines (one `Cve` each) to FILE; replaced only when the
-    /// whole import succeeded. Required until there is a store.
+    /// Write the records as JSON lines (one `Cve` each) to FILE instead of the store;
+    /// replaced only when the whole import succeeded.
     #[arg(long, value_name = "FILE")]
     jsonl: Option<PathBuf>,
 }
@@ -104,12 +138,95 @@ struct Retry {
 
 pub fn run(args: Args) -> Result<Status, Box<dyn std::error::Error>> {
     match args.command {
+        Command::Apkindex(r) => import_repos(&r, sync::import_indexes),
+        Command::Secdb(r) => import_repos(&r, sync::import_secdbs),
+        Command::Rejections(r) => import_repos(&r, sync::import_rejections),
+        Command::Aports(r) => import_repos(&r, |db, config, _, tags, reporter| {
+            sync::import_aports(db, config, tags, reporter)
+        }),
+        Command::Nvd(nvd) if nvd.output.jsonl.is_none() => nvd_to_store(nvd),
+        Command::Cve5(cve5) if cve5.output.jsonl.is_none() => {
+            let inputs = cve5.inputs.clone();
+            cves_to_store(&cve5.store, &cve5.retry, CveFormat::Cve5, &inputs)
+        }
         Command::Nvd(nvd) => import_nvd(nvd),
         Command::Cve5(cve5) => import_cve5(cve5),
     }
 }
 
+type RepoImport = fn(
+    &mut dyn Db,
+    &Config,
+    &mut Inputs,
+    &[String],
+    &dyn Reporter,
+) -> secfixes_tracker::Result<Summary>;
+
+fn import_repos(args: &Repos, import: RepoImport) -> Result<Status, Box<dyn std::error::Error>> {
+    let (config, mut db) = args.store.open(Need::Config)?;
+    let reporter = Terminal::new();
+    let mut inputs = Inputs::new(client(&args.retry, &Progress { bar: None })?);
+    let summary = import(db.as_mut(), &config, &mut inputs, &args.repos, &reporter)?;
+    report(&reporter, &summary);
+    Ok(Status::Success)
+}
+
+fn report(reporter: &Terminal, summary: &Summary) {
+    reporter.line(&format!(
+        "{} records read, {} changed (run `secfixes update` to recompute states)",
+        summary.records, summary.changed
+    ));
+}
+
+fn cves_to_store(
+    store: &StoreArgs,
+    retry: &Retry,
+    format: CveFormat,
+    inputs: &[String],
+) -> Result<Status, Box<dyn std::error::Error>> {
+    let (config, mut db) = store.open(Need::Config)?;
+    let sources: Vec<Source> = if inputs.is_empty() {
+        match format {
+            CveFormat::Nvd => config.nvd.clone(),
+            CveFormat::Cve5 => config.cve5.clone(),
+        }
+    } else {
+        inputs.iter().map(|i| Source::parse(i)).collect()
+    };
+    if sources.is_empty() {
+        return Err("nothing to import: give files or URLs, or configure the source".into());
+    }
+    let reporter = Terminal::new();
+    let mut local = Inputs::new(client(retry, &Progress { bar: None })?);
+    let summary = sync::import_cves(db.as_mut(), format, &sources, &mut local, &reporter)?;
+    report(&reporter, &summary);
+    Ok(Status::Success)
+}
+
+fn nvd_to_store(args: Nvd) -> Result<Status, Box<dyn std::error::Error>> {
+    if !args.api {
+        return cves_to_store(&args.store, &args.retry, CveFormat::Nvd, &args.inputs);
+    }
+    if args.state.is_some() {
+        return Err("--state is for --jsonl: the store keeps its own sync state".into());
+    }
+    let (_, mut db) = args.store.open(Need::Config)?;
+    let reporter = Terminal::new();
+    let api = NvdApi::new(
+        client(&args.retry, &Progress { bar: None })?,
+        &args.base_url,
+        args.api_key,
+    )
+    .page_size(args.results_per_page);
+    let summary = sync::import_nvd_api(db.as_mut(), api, &reporter)?;
+    report(&reporter, &summary);
+    Ok(Status::Success)
+}
+
 fn import_cve5(args: Cve5) -> Result<Status, Box<dyn std::error::Error>> {
+    if args.inputs.is_empty() {
+        return Err("--jsonl needs input files or URLs".into());
+    }
     let mut out = Jsonl::create(args.output.jsonl.as_deref())?;
     let progress = Progress::new();
     let mut client = client(&args.retry, &progress)?;
@@ -131,6 +248,9 @@ fn import_cve5(args: Cve5) -> Result<Status, Box<dyn std::error::Error>> {
 }
 
 fn import_nvd(args: Nvd) -> Result<Status, Box<dyn std::error::Error>> {
+    if !args.api && args.inputs.is_empty() {
+        return Err("--jsonl needs input files or URLs, or --api".into());
+    }
     let mut out = Jsonl::create(args.output.jsonl.as_deref())?;
     let progress = Progress::new();
     let client = client(&args.retry, &progress)?;
@@ -223,7 +343,7 @@ struct Jsonl {
 impl Jsonl {
     fn create(path: Option<&Path>) -> Result<Jsonl, Box<dyn std::error::Error>> {
         let Some(path) = path else {
-            return Err("--jsonl FILE is required: there is no store to import into yet".into());
+            return Err("--jsonl FILE is required here".into());
         };
         let dir = match path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
