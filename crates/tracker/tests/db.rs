@@ -170,6 +170,15 @@ support::backend_tests! {
         assert!(text.contains("no_such_table"), "{text}");
         let err = db.execute_script("CREATE TABLE meta (x TEXT);").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Database);
+        // PostgreSQL binds by the parameter's type, so text for a BIGINT is refused
+        // (SQLite would compare it and find nothing): bind values of the column's type.
+        if db.backend() == Backend::Postgres {
+            let err = db
+                .execute("DELETE FROM import_run WHERE started = $1", &["x".into()])
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Database);
+            assert!(err.to_string().contains("parameter $1"), "{err}");
+        }
         // Still usable.
         db::set_meta(db, "after", "error").unwrap();
     }

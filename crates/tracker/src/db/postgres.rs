@@ -101,7 +101,7 @@ impl PostgresDb {
     }
 
     /// `params` converted to the types the server inferred for `stmt`'s parameters.
-    fn bind(&self, sql: &str, stmt: &Statement, params: &[Value]) -> Result<Vec<Param>> {
+    fn bind<'v>(&self, sql: &str, stmt: &Statement, params: &'v [Value]) -> Result<Vec<Param<'v>>> {
         let types = stmt.params();
         if types.len() != params.len() {
             return Err(Error::new(
@@ -197,20 +197,20 @@ fn redact(url: &str) -> String {
 
 /// One parameter value in the Rust type that the parameter's SQL type takes.
 #[derive(Debug)]
-enum Param {
+enum Param<'a> {
     I64(Option<i64>),
     I32(Option<i32>),
     I16(Option<i16>),
     Bool(Option<bool>),
     F64(Option<f64>),
     F32(Option<f32>),
-    Text(Option<String>),
+    Text(Option<&'a str>),
 }
 
-impl Param {
+impl<'a> Param<'a> {
     /// `value` as a parameter of type `ty`, or `None` when it does not fit: an integer
     /// out of range, text for a number, or a type the tracker never uses.
-    fn new(value: &Value, ty: &Type) -> Option<Param> {
+    fn new(value: &'a Value, ty: &Type) -> Option<Param<'a>> {
         let text = <&str as ToSql>::accepts(ty);
         Some(match *ty {
             Type::INT8 => Param::I64(match value {
@@ -248,12 +248,10 @@ impl Param {
                 Value::Int(i) => Some(*i as f32),
                 Value::Text(_) => return None,
             }),
-            // An integer in a text position reads as SQLite's text affinity stores it.
             _ if text => Param::Text(match value {
                 Value::Null => None,
-                Value::Text(s) => Some(s.clone()),
-                Value::Int(i) => Some(i.to_string()),
-                Value::Real(_) => return None,
+                Value::Text(s) => Some(s),
+                _ => return None,
             }),
             _ => return None,
         })
