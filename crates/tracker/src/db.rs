@@ -24,6 +24,14 @@ pub enum Value {
     Int(i64),
     Real(f64),
     Text(String),
+    /// Bytes: `BLOB` in SQLite, `BYTEA` in PostgreSQL (compressed JSON documents).
+    Blob(Vec<u8>),
+}
+
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Self {
+        Value::Blob(v)
+    }
 }
 
 impl From<i64> for Value {
@@ -73,10 +81,16 @@ pub trait Row {
     fn text(&self, column: usize) -> Result<Option<String>>;
     fn int(&self, column: usize) -> Result<Option<i64>>;
     fn real(&self, column: usize) -> Result<Option<f64>>;
+    fn blob(&self, column: usize) -> Result<Option<Vec<u8>>>;
 
     /// A column that the schema declares `NOT NULL`.
     fn req_text(&self, column: usize) -> Result<String> {
         self.text(column)?.ok_or_else(|| null_column(column))
+    }
+
+    /// A bytes column that the schema declares `NOT NULL`.
+    fn req_blob(&self, column: usize) -> Result<Vec<u8>> {
+        self.blob(column)?.ok_or_else(|| null_column(column))
     }
 
     /// An integer column that the schema declares `NOT NULL`.

@@ -19,6 +19,7 @@ pub mod db;
 pub mod engine;
 pub mod import;
 pub mod mapping;
+pub mod packed;
 pub mod report;
 pub mod sync;
 pub mod update;

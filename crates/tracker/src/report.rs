@@ -111,7 +111,8 @@ pub fn explain(db: &mut dyn Db, cve: &str, origin: &str, tag: &str) -> Result<Ve
          FROM state WHERE vuln_id = $1 AND repo_tag = $2 AND origin = $3 ORDER BY version",
         &params,
         &mut |row| {
-            let explanation: Explanation = serde_json::from_str(&row.req_text(6)?)
+            let json = crate::packed::unpack(&row.req_blob(6)?)?;
+            let explanation: Explanation = serde_json::from_str(&json)
                 .map_err(|e| Error::new(ErrorKind::Database, format!("stored explanation: {e}")))?;
             out.push(Explained {
                 version: row.req_text(0)?,

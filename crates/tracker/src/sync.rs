@@ -18,7 +18,7 @@ use secfixes_fetch::{Client, NvdApi, SyncState};
 
 use crate::config::{Config, Repo, Source};
 use crate::db::{self, Db};
-use crate::import::{self, Summary, cve::CveImport};
+use crate::import::{self, Summary, cve::CveImport, cve::Prepared};
 use crate::update::{self, UpdateSummary};
 use crate::{Error, ErrorKind, Result};
 
@@ -326,12 +326,13 @@ pub fn import_cves(
     let summary = recorded(db, format.source_name(), |db| {
         let mut writer = CveImport::new(db, format.source_name())?;
         let mut warnings = Vec::new();
-        let (tx, rx) = mpsc::sync_channel::<Result<Cve>>(4096);
+        let (tx, rx) = mpsc::sync_channel::<Result<Prepared>>(4096);
         let read = std::thread::scope(|scope| -> Result<()> {
             let reader = scope.spawn(move || -> Result<()> {
                 for path in &paths {
+                    // Serialising here keeps the writing thread free for the database.
                     let mut send = |r: Result<Cve>| {
-                        let _ = tx.send(r);
+                        let _ = tx.send(r.and_then(Prepared::new));
                     };
                     match format {
                         CveFormat::Nvd => {
@@ -348,9 +349,9 @@ pub fn import_cves(
             for record in rx {
                 bar.inc(1);
                 match record {
-                    Ok(cve) => {
+                    Ok(prepared) => {
                         if written.is_ok() {
-                            written = writer.add(db, cve);
+                            written = writer.add_prepared(db, prepared);
                         }
                     }
                     Err(e) => warnings.push(format!("{e} (record skipped)")),

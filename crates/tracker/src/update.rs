@@ -64,7 +64,7 @@ fn run(
 
     progress.set_message("loading packages and product mapping");
     let published = load_published(db)?;
-    let origins: HashSet<String> = published.keys().map(|(_, o)| o.clone()).collect();
+    let origins: HashSet<String> = published.tags.keys().cloned().collect();
     let binaries = load_binaries(db)?;
     let mapper = Mapper::new(&config.mapping, &origins, &binaries);
     let mapping = load_mapping(db, &mapper)?;
@@ -96,19 +96,38 @@ fn run(
     Ok(summary)
 }
 
-/// Published versions per (repo tag, origin).
-type Published = HashMap<(String, String), Vec<String>>;
+/// Published versions per (repo tag, origin), and the tags each origin is in.
+#[derive(Debug, Default)]
+struct Published {
+    versions: HashMap<(String, String), Vec<String>>,
+    tags: HashMap<String, Vec<String>>,
+}
+
+impl Published {
+    fn versions(&self, tag: &str, origin: &str) -> &[String] {
+        // Keyed by owned pairs; a lookup allocates, once per (CVE, package) pair.
+        self.versions
+            .get(&(tag.to_owned(), origin.to_owned()))
+            .map_or(&[][..], Vec::as_slice)
+    }
+}
 
 fn load_published(db: &mut dyn Db) -> Result<Published> {
-    let mut out: Published = HashMap::new();
+    let mut out = Published::default();
     db.query(
         "SELECT repo_tag, origin, version FROM origin_version WHERE published = 1 \
          ORDER BY repo_tag, origin, version",
         &[],
         &mut |row| {
-            out.entry((row.req_text(0)?, row.req_text(1)?))
-                .or_default()
-                .push(row.req_text(2)?);
+            let (tag, origin) = (row.req_text(0)?, row.req_text(1)?);
+            let versions = out
+                .versions
+                .entry((tag.clone(), origin.clone()))
+                .or_default();
+            if versions.is_empty() {
+                out.tags.entry(origin).or_default().push(tag);
+            }
+            versions.push(row.req_text(2)?);
             Ok(())
         },
     )?;
@@ -256,7 +275,7 @@ fn dirty_cves(db: &mut dyn Db, mapping: &Mapping) -> Result<BTreeSet<String>> {
     Ok(out)
 }
 
-/// A stored or computed state row (everything but the key and the time).
+/// A computed state row (everything but the key and the time).
 #[derive(Debug, Clone, PartialEq)]
 struct StateRow {
     state: String,
@@ -264,7 +283,32 @@ struct StateRow {
     fix_source: Option<String>,
     severity: Option<String>,
     score: Option<f64>,
+    /// The explanation as JSON.
     explanation: String,
+    /// Covers every field above: equal digests, equal rows.
+    digest: String,
+}
+
+impl StateRow {
+    fn digest_of(&self) -> String {
+        let text = format!(
+            "{}\0{:?}\0{:?}\0{:?}\0{:?}\0{}",
+            self.state,
+            self.fixed_version,
+            self.fix_source,
+            self.severity,
+            self.score,
+            self.explanation
+        );
+        crate::import::digest(text.as_bytes())
+    }
+}
+
+/// What an update reads back of a stored state: enough to tell whether it changed.
+#[derive(Debug, Clone, PartialEq)]
+struct StoredState {
+    state: String,
+    digest: String,
 }
 
 /// (vuln, repo tag, origin, version).
@@ -282,7 +326,7 @@ fn recompute(
     let params: Vec<Value> = ids.iter().map(|s| Value::from(*s)).collect();
     let list = marks(1, ids.len());
 
-    let mut records: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let mut records: BTreeMap<String, Vec<(String, Vec<u8>)>> = BTreeMap::new();
     db.query(
         &format!("SELECT cve_id, source, doc FROM cve_record WHERE cve_id IN ({list})"),
         &params,
@@ -290,11 +334,11 @@ fn recompute(
             records
                 .entry(row.req_text(0)?)
                 .or_default()
-                .push((row.req_text(1)?, row.req_text(2)?));
+                .push((row.req_text(1)?, row.req_blob(2)?));
             Ok(())
         },
     )?;
-    let mut fixes: HashMap<(String, String, String), Vec<RecordedFix>> = HashMap::new();
+    let mut fixes: PerVuln<RecordedFix> = HashMap::new();
     db.query(
         &format!(
             "SELECT vuln_id, repo_tag, origin, version, source FROM fix WHERE vuln_id IN ({list})"
@@ -309,7 +353,9 @@ fn recompute(
                 )
             })?;
             fixes
-                .entry((row.req_text(0)?, row.req_text(1)?, row.req_text(2)?))
+                .entry(row.req_text(0)?)
+                .or_default()
+                .entry((row.req_text(1)?, row.req_text(2)?))
                 .or_default()
                 .push(RecordedFix {
                     version: row.req_text(3)?,
@@ -318,7 +364,7 @@ fn recompute(
             Ok(())
         },
     )?;
-    let mut rejections: HashMap<(String, String, String), Vec<Rejection>> = HashMap::new();
+    let mut rejections: PerVuln<Rejection> = HashMap::new();
     db.query(
         &format!(
             "SELECT vuln_id, repo_tag, origin, source, reason, rationale FROM rejection \
@@ -327,7 +373,9 @@ fn recompute(
         &params,
         &mut |row| {
             rejections
-                .entry((row.req_text(0)?, row.req_text(1)?, row.req_text(2)?))
+                .entry(row.req_text(0)?)
+                .or_default()
+                .entry((row.req_text(1)?, row.req_text(2)?))
                 .or_default()
                 .push(Rejection {
                     source: row.req_text(3)?,
@@ -337,11 +385,11 @@ fn recompute(
             Ok(())
         },
     )?;
-    let mut old: HashMap<StateKey, StateRow> = HashMap::new();
+    let mut old: HashMap<StateKey, StoredState> = HashMap::new();
     db.query(
         &format!(
-            "SELECT vuln_id, repo_tag, origin, version, state, fixed_version, fix_source, \
-             severity, score, explanation FROM state WHERE vuln_id IN ({list})"
+            "SELECT vuln_id, repo_tag, origin, version, state, digest FROM state \
+             WHERE vuln_id IN ({list})"
         ),
         &params,
         &mut |row| {
@@ -352,13 +400,9 @@ fn recompute(
                     row.req_text(2)?,
                     row.req_text(3)?,
                 ),
-                StateRow {
+                StoredState {
                     state: row.req_text(4)?,
-                    fixed_version: row.text(5)?,
-                    fix_source: row.text(6)?,
-                    severity: row.text(7)?,
-                    score: row.real(8)?,
-                    explanation: row.req_text(9)?,
+                    digest: row.req_text(5)?,
                 },
             );
             Ok(())
@@ -368,13 +412,14 @@ fn recompute(
     let mut new: BTreeMap<StateKey, StateRow> = BTreeMap::new();
     for id in ids {
         let cve = merge_records(id, records.remove(id.as_str()).unwrap_or_default())?;
+        let none = BTreeMap::new();
         decide_cve(
             id,
             cve.as_ref(),
             published,
             mapping,
-            &fixes,
-            &rejections,
+            fixes.get(id.as_str()).unwrap_or(&none),
+            rejections.get(id.as_str()).unwrap_or(&BTreeMap::new()),
             &mut new,
         )?;
     }
@@ -384,10 +429,11 @@ fn recompute(
 }
 
 /// One CVE from its stored records: NVD's first, the CVE 5 record merged in.
-fn merge_records(id: &str, mut docs: Vec<(String, String)>) -> Result<Option<Cve>> {
+fn merge_records(id: &str, mut docs: Vec<(String, Vec<u8>)>) -> Result<Option<Cve>> {
     docs.sort_by_key(|(source, _)| source != "nvd");
     let mut merged: Option<Cve> = None;
     for (source, doc) in docs {
+        let doc = crate::packed::unpack(&doc)?;
         let cve: Cve = serde_json::from_str(&doc).map_err(|e| {
             Error::new(
                 ErrorKind::Database,
@@ -402,14 +448,16 @@ fn merge_records(id: &str, mut docs: Vec<(String, String)>) -> Result<Option<Cve
     Ok(merged)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Facts of one kind per vulnerability, per (repo tag, origin).
+type PerVuln<T> = HashMap<String, BTreeMap<(String, String), Vec<T>>>;
+
 fn decide_cve(
     id: &str,
     cve: Option<&Cve>,
     published: &Published,
     mapping: &Mapping,
-    fixes: &HashMap<(String, String, String), Vec<RecordedFix>>,
-    rejections: &HashMap<(String, String, String), Vec<Rejection>>,
+    fixes: &BTreeMap<(String, String), Vec<RecordedFix>>,
+    rejections: &BTreeMap<(String, String), Vec<Rejection>>,
     out: &mut BTreeMap<StateKey, StateRow>,
 ) -> Result<()> {
     // Candidate rules per origin.
@@ -429,31 +477,23 @@ fn decide_cve(
     }
     // Every (tag, origin) with published versions that a rule, fix or rejection names.
     let mut pairs: BTreeSet<(&str, &str)> = BTreeSet::new();
-    for ((tag, origin), _) in published.iter() {
-        if by_origin.contains_key(origin.as_str()) {
+    for origin in by_origin.keys() {
+        for tag in published.tags.get(*origin).into_iter().flatten() {
             pairs.insert((tag, origin));
         }
     }
-    for map_keys in [
-        fixes.keys().collect::<Vec<_>>(),
-        rejections.keys().collect::<Vec<_>>(),
-    ] {
-        for (vuln, tag, origin) in map_keys {
-            if vuln == id && published.contains_key(&(tag.clone(), origin.clone())) {
-                pairs.insert((tag, origin));
-            }
-        }
+    for (tag, origin) in fixes.keys().chain(rejections.keys()) {
+        pairs.insert((tag, origin));
     }
     let sev = cve.and_then(severity::of);
     let no_candidates = Vec::new();
     for (tag, origin) in pairs {
-        let key = (id.to_owned(), tag.to_owned(), origin.to_owned());
+        let key = (tag.to_owned(), origin.to_owned());
         let candidates = by_origin.get(origin).unwrap_or(&no_candidates);
         let pair_fixes = fixes.get(&key).map_or(&[][..], Vec::as_slice);
         let pair_rejections = rejections.get(&key).map_or(&[][..], Vec::as_slice);
-        let versions = published
-            .get(&(tag.to_owned(), origin.to_owned()))
-            .map_or(&[][..], Vec::as_slice);
+        // Unpublished packages get no state (a fix for a package no index lists).
+        let versions = published.versions(tag, origin);
         for version in versions {
             let facts = Facts {
                 version,
@@ -466,22 +506,23 @@ fn decide_cve(
             };
             let explanation = serde_json::to_string(&verdict.explanation)
                 .map_err(|e| Error::new(ErrorKind::Json, format!("explanation of {id}: {e}")))?;
-            out.insert(
-                (
-                    id.to_owned(),
-                    tag.to_owned(),
-                    origin.to_owned(),
-                    version.clone(),
-                ),
-                StateRow {
-                    state: verdict.state.as_str().to_owned(),
-                    fixed_version: verdict.fixed_version,
-                    fix_source: verdict.fix_source.map(|s| s.as_str().to_owned()),
-                    severity: sev.map(|(s, _)| severity::name(s).to_owned()),
-                    score: sev.map(|(_, score)| score),
-                    explanation,
-                },
+            let mut row = StateRow {
+                state: verdict.state.as_str().to_owned(),
+                fixed_version: verdict.fixed_version,
+                fix_source: verdict.fix_source.map(|s| s.as_str().to_owned()),
+                severity: sev.map(|(s, _)| severity::name(s).to_owned()),
+                score: sev.map(|(_, score)| score),
+                explanation,
+                digest: String::new(),
+            };
+            row.digest = row.digest_of();
+            let key = (
+                id.to_owned(),
+                tag.to_owned(),
+                origin.to_owned(),
+                version.clone(),
             );
+            out.insert(key, row);
         }
     }
     Ok(())
@@ -490,7 +531,7 @@ fn decide_cve(
 /// Writes new, changed and removed states, with an event for each change of state.
 fn write_difference(
     db: &mut dyn Db,
-    old: &HashMap<StateKey, StateRow>,
+    old: &HashMap<StateKey, StoredState>,
     new: &BTreeMap<StateKey, StateRow>,
     time: i64,
 ) -> Result<u64> {
@@ -499,11 +540,11 @@ fn write_difference(
     let mut changed = 0u64;
     for (key, row) in new {
         match old.get(key) {
-            Some(o) if o == row => {}
+            Some(o) if o.digest == row.digest => {}
             Some(o) => {
                 db.execute(
                     "UPDATE state SET state = $1, fixed_version = $2, fix_source = $3, \
-                     severity = $4, score = $5, explanation = $6, changed_at = $7 \
+                     severity = $4, score = $5, explanation = $6, digest = $12, changed_at = $7 \
                      WHERE vuln_id = $8 AND repo_tag = $9 AND origin = $10 AND version = $11",
                     &[
                         row.state.as_str().into(),
@@ -511,12 +552,13 @@ fn write_difference(
                         row.fix_source.as_deref().into(),
                         row.severity.as_deref().into(),
                         row.score.into(),
-                        row.explanation.as_str().into(),
+                        crate::packed::pack(row.explanation.as_bytes()).into(),
                         time.into(),
                         key.0.as_str().into(),
                         key.1.as_str().into(),
                         key.2.as_str().into(),
                         key.3.as_str().into(),
+                        row.digest.as_str().into(),
                     ],
                 )?;
                 changed += 1;
@@ -537,7 +579,8 @@ fn write_difference(
                     row.fix_source.as_deref().into(),
                     row.severity.as_deref().into(),
                     row.score.into(),
-                    row.explanation.as_str().into(),
+                    crate::packed::pack(row.explanation.as_bytes()).into(),
+                    row.digest.as_str().into(),
                     time.into(),
                 ]);
             }
@@ -572,6 +615,7 @@ fn write_difference(
             "severity",
             "score",
             "explanation",
+            "digest",
             "changed_at",
         ],
         &mut added.into_iter(),

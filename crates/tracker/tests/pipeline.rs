@@ -750,16 +750,14 @@ fn binary_package_comes_and_goes(db: &mut dyn Db) {
 }
 
 #[test]
-#[ignore = "bug: import::apkindex::refresh_origin_versions marks an origin dirty only when its published versions change, so a binary package that appears or leaves (binary-identity mapping) is missed by the incremental update"]
-fn known_bug_incremental_update_misses_binary_package_changes_sqlite() {
+fn binary_package_changes_reach_the_incremental_update_sqlite() {
     support::on_sqlite("binary_package", |url| {
         support::with_db(url, binary_package_comes_and_goes)
     });
 }
 
 #[test]
-#[ignore = "bug: import::apkindex::refresh_origin_versions marks an origin dirty only when its published versions change, so a binary package that appears or leaves (binary-identity mapping) is missed by the incremental update"]
-fn known_bug_incremental_update_misses_binary_package_changes_postgres() {
+fn binary_package_changes_reach_the_incremental_update_postgres() {
     support::on_postgres("binary_package", |url| {
         support::with_db(url, binary_package_comes_and_goes)
     });

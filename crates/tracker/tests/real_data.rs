@@ -53,7 +53,8 @@ fn synced(fixtures: &Path) -> (tempfile::TempDir, Box<dyn Db>, States) {
         &[TAG.into()],
         &mut |row| {
             let explanation: secfixes_tracker::engine::Explanation =
-                serde_json::from_str(&row.req_text(6)?).unwrap();
+                serde_json::from_str(&secfixes_tracker::packed::unpack(&row.req_blob(6)?)?)
+                    .unwrap();
             states.insert(
                 (row.req_text(0)?, row.req_text(1)?, row.req_text(2)?),
                 (

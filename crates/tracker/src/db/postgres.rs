@@ -205,6 +205,7 @@ enum Param<'a> {
     F64(Option<f64>),
     F32(Option<f32>),
     Text(Option<&'a str>),
+    Bytes(Option<&'a [u8]>),
 }
 
 impl<'a> Param<'a> {
@@ -239,14 +240,19 @@ impl<'a> Param<'a> {
                 Value::Null => None,
                 Value::Real(r) => Some(*r),
                 Value::Int(i) => Some(*i as f64),
-                Value::Text(_) => return None,
+                Value::Text(_) | Value::Blob(_) => return None,
             }),
             #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
             Type::FLOAT4 => Param::F32(match value {
                 Value::Null => None,
                 Value::Real(r) => Some(*r as f32),
                 Value::Int(i) => Some(*i as f32),
-                Value::Text(_) => return None,
+                Value::Text(_) | Value::Blob(_) => return None,
+            }),
+            Type::BYTEA => Param::Bytes(match value {
+                Value::Null => None,
+                Value::Blob(b) => Some(b),
+                _ => return None,
             }),
             _ if text => Param::Text(match value {
                 Value::Null => None,
@@ -266,6 +272,7 @@ impl<'a> Param<'a> {
             Param::F64(v) => v,
             Param::F32(v) => v,
             Param::Text(v) => v,
+            Param::Bytes(v) => v,
         }
     }
 }
@@ -277,6 +284,7 @@ enum Cell {
     Int(i64),
     Real(f64),
     Text(String),
+    Bytes(Vec<u8>),
 }
 
 impl<'a> FromSql<'a> for Cell {
@@ -293,6 +301,7 @@ impl<'a> FromSql<'a> for Cell {
             Type::FLOAT4 => Cell::Real(f32::from_sql(ty, raw)?.into()),
             // `SUM` of a BIGINT column is NUMERIC.
             Type::NUMERIC => numeric(raw)?,
+            Type::BYTEA => Cell::Bytes(raw.to_vec()),
             _ if <&str as FromSql>::accepts(ty) => Cell::Text(<&str>::from_sql(ty, raw)?.into()),
             _ => return Err(format!("the tracker does not read {ty} values; cast it").into()),
         })
@@ -375,7 +384,20 @@ impl Row for PostgresRow<'_> {
             Cell::Text(s) => Some(s),
             Cell::Int(i) => Some(i.to_string()),
             Cell::Real(r) => Some(r.to_string()),
+            Cell::Bytes(b) => Some(String::from_utf8_lossy(&b).into_owned()),
         })
+    }
+
+    fn blob(&self, column: usize) -> Result<Option<Vec<u8>>> {
+        match self.cell(column)? {
+            Cell::Null => Ok(None),
+            Cell::Bytes(b) => Ok(Some(b)),
+            Cell::Text(s) => Ok(Some(s.into_bytes())),
+            other => Err(Error::new(
+                ErrorKind::Database,
+                format!("column {column} is {other:?}, not bytes"),
+            )),
+        }
     }
 
     fn int(&self, column: usize) -> Result<Option<i64>> {
@@ -395,7 +417,7 @@ impl Row for PostgresRow<'_> {
             Cell::Real(r) => Ok(Some(r)),
             #[allow(clippy::cast_precision_loss)]
             Cell::Int(i) => Ok(Some(i as f64)),
-            other @ Cell::Text(_) => Err(Error::new(
+            other @ (Cell::Text(_) | Cell::Bytes(_)) => Err(Error::new(
                 ErrorKind::Database,
                 format!("column {column} is {other:?}, not a number"),
             )),
@@ -422,6 +444,13 @@ fn copy_field(out: &mut Vec<u8>, value: &Value) {
                     b'\r' => out.extend_from_slice(b"\\r"),
                     _ => out.push(b),
                 }
+            }
+        }
+        // bytea's hex input form, `\x…`, with the backslash escaped for COPY.
+        Value::Blob(bytes) => {
+            out.extend_from_slice(b"\\\\x");
+            for b in bytes {
+                let _ = write!(out, "{b:02x}");
             }
         }
     }

@@ -74,6 +74,7 @@ fn to_sql(v: &Value) -> rusqlite::types::ToSqlOutput<'_> {
         Value::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
         Value::Real(r) => ToSqlOutput::Borrowed(ValueRef::Real(*r)),
         Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+        Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
     }
 }
 
@@ -105,6 +106,17 @@ impl Row for SqliteRow<'_, '_> {
             other => Err(Error::new(
                 ErrorKind::Database,
                 format!("column {column} is {:?}, not an integer", other.data_type()),
+            )),
+        }
+    }
+
+    fn blob(&self, column: usize) -> Result<Option<Vec<u8>>> {
+        match self.0.get_ref(column).map_err(row_error)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Blob(b) | ValueRef::Text(b) => Ok(Some(b.to_vec())),
+            other => Err(Error::new(
+                ErrorKind::Database,
+                format!("column {column} is {:?}, not bytes", other.data_type()),
             )),
         }
     }
@@ -189,6 +201,17 @@ impl Db for SqliteDb {
             .map_err(|e| db_error(&self.path, &e).in_field(table))?;
         let mut n = 0;
         for values in rows {
+            if values.len() != columns.len() {
+                return Err(Error::new(
+                    ErrorKind::Database,
+                    format!(
+                        "a row of {} values for {} columns",
+                        values.len(),
+                        columns.len()
+                    ),
+                )
+                .in_field(table));
+            }
             bind(&mut stmt, &values).map_err(|e| db_error(&self.path, &e))?;
             stmt.raw_execute()
                 .map_err(|e| db_error(&self.path, &e).in_field(table))?;

@@ -2,7 +2,7 @@
 //! when each version first appeared and when it left the index. Origin versions (the
 //! source packages states are computed for) are derived from them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use secfixes_apk::apkindex::ApkIndex;
 
@@ -58,6 +58,9 @@ pub fn import(
 
     let mut seen = std::collections::HashSet::with_capacity(packages.len());
     let mut added = Vec::new();
+    // Origins whose set of differently named binaries changes: mapping by binary name
+    // (`libcurl` → `curl`) depends on it, so their states must be recomputed.
+    let mut binaries_changed: BTreeSet<String> = BTreeSet::new();
     for p in &packages {
         let key = (p.name.to_string(), p.version.to_string());
         if !seen.insert(key.clone()) {
@@ -70,7 +73,10 @@ pub fn import(
             // Listed before and still listed: nothing changes.
             Some(b) if b.last_seen.is_none() => {}
             // Back in the index after leaving it.
-            Some(_) => {
+            Some(b) => {
+                if b.origin != key.0 {
+                    binaries_changed.insert(b.origin.clone());
+                }
                 db.execute(
                     "UPDATE package SET last_seen = NULL WHERE repo_tag = $1 AND arch = $2 \
                      AND name = $3 AND version = $4",
@@ -84,6 +90,9 @@ pub fn import(
                 summary.changed += 1;
             }
             None => {
+                if origin != key.0 {
+                    binaries_changed.insert(origin.clone());
+                }
                 added.push(vec![
                     Value::from(repo_tag),
                     arch.into(),
@@ -112,6 +121,9 @@ pub fn import(
                 ],
             )?;
             summary.changed += 1;
+            if b.origin != *name {
+                binaries_changed.insert(b.origin.clone());
+            }
         }
     }
     summary.changed += added.len() as u64;
@@ -133,6 +145,11 @@ pub fn import(
     if summary.changed > 0 {
         refresh_origin_versions(db, repo_tag)?;
     }
+    let dirty: Vec<(&str, &str)> = binaries_changed
+        .iter()
+        .map(|o| (repo_tag, o.as_str()))
+        .collect();
+    mark(db, "package", &dirty)?;
     Ok(summary)
 }
 

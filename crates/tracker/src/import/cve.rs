@@ -14,6 +14,32 @@ use crate::{Error, ErrorKind, Result};
 /// How many records are written per batch.
 const BATCH: usize = 2000;
 
+/// A record with its stored form and digest, made where the CPU is free.
+#[derive(Debug)]
+pub struct Prepared {
+    cve: Cve,
+    /// The record as deflated JSON.
+    doc: Vec<u8>,
+    digest: String,
+}
+
+impl Prepared {
+    pub fn new(cve: Cve) -> Result<Prepared> {
+        let doc = serde_json::to_string(&cve).map_err(|e| {
+            Error::new(
+                ErrorKind::Json,
+                format!("{}: cannot serialise: {e}", cve.id),
+            )
+        })?;
+        let digest = super::digest(doc.as_bytes());
+        Ok(Prepared {
+            cve,
+            doc: crate::packed::pack(doc.as_bytes()),
+            digest,
+        })
+    }
+}
+
 /// An import of CVE records from one source, fed one record at a time.
 #[derive(Debug)]
 pub struct CveImport {
@@ -23,7 +49,7 @@ pub struct CveImport {
     keys: HashMap<ProductKey, i64>,
     next_key: i64,
     /// Records to write, by id (a later record of the same id replaces an earlier one).
-    pending: HashMap<String, (Cve, String, String)>,
+    pending: HashMap<String, (Cve, Vec<u8>, String)>,
     /// Ids in `pending` that are stored already (their old rows go first).
     replacing: Vec<String>,
     summary: Summary,
@@ -81,14 +107,13 @@ impl CveImport {
 
     /// Adds one record; written when the batch is full or at [`CveImport::finish`].
     pub fn add(&mut self, db: &mut dyn Db, cve: Cve) -> Result<()> {
+        self.add_prepared(db, Prepared::new(cve)?)
+    }
+
+    /// Adds a record serialised already (on another thread, say).
+    pub fn add_prepared(&mut self, db: &mut dyn Db, prepared: Prepared) -> Result<()> {
+        let Prepared { cve, doc, digest } = prepared;
         self.summary.records += 1;
-        let doc = serde_json::to_string(&cve).map_err(|e| {
-            Error::new(
-                ErrorKind::Json,
-                format!("{}: cannot serialise: {e}", cve.id),
-            )
-        })?;
-        let digest = super::digest(doc.as_bytes());
         match self.digests.get(&cve.id) {
             Some(d) if *d == digest => return Ok(()),
             Some(_) if !self.pending.contains_key(&cve.id) => self.replacing.push(cve.id.clone()),
@@ -122,7 +147,7 @@ impl CveImport {
             }
         }
         self.replacing.clear();
-        let mut pending: Vec<(Cve, String, String)> =
+        let mut pending: Vec<(Cve, Vec<u8>, String)> =
             self.pending.drain().map(|(_, v)| v).collect();
         pending.sort_by(|a, b| a.0.id.cmp(&b.0.id));
         self.summary.changed += pending.len() as u64;
