@@ -432,11 +432,15 @@ pub fn sync(
     reporter: &dyn Reporter,
 ) -> Result<SyncSummary> {
     let mut out = SyncSummary::default();
+    let mut started = std::time::Instant::now();
     let mut step = |name: &str, s: Summary, reporter: &dyn Reporter| {
         reporter.line(&format!(
-            "{name}: {} records read, {} changed",
-            s.records, s.changed
+            "{name}: {} records read, {} changed in {:.1} s",
+            s.records,
+            s.changed,
+            started.elapsed().as_secs_f64()
         ));
+        started = std::time::Instant::now();
         out.steps.push((name.to_owned(), s));
     };
     step(

@@ -7,6 +7,7 @@
 //! only written when it differs, with an event recording the change.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::mpsc;
 
 use indicatif::ProgressBar;
 
@@ -83,13 +84,42 @@ fn run(
     };
     let time = now();
     let ids: Vec<&String> = cves.iter().collect();
-    for chunk in ids.chunks(CHUNK) {
-        let (states, changed) = recompute(db, chunk, &published, &mapping, time)?;
-        summary.cves += chunk.len() as u64;
-        summary.states += states;
-        summary.changed += changed;
-        progress.inc(chunk.len() as u64);
-    }
+    // This thread loads and writes; a worker decides, one chunk behind, so that the
+    // engine's CPU time overlaps the database's.
+    let (to_worker, work) = mpsc::sync_channel::<Loaded>(1);
+    let (to_writer, done) = mpsc::sync_channel::<Result<Computed>>(1);
+    let (published, mapping) = (&published, &mapping);
+    std::thread::scope(|scope| -> Result<()> {
+        scope.spawn(move || {
+            for loaded in work {
+                if to_writer.send(compute(loaded, published, mapping)).is_err() {
+                    break;
+                }
+            }
+        });
+        // Owned here, so that an early return drops it and a blocked worker stops.
+        let done = done;
+        let mut in_flight = 0;
+        for chunk in ids.chunks(CHUNK) {
+            let loaded = load(db, chunk)?;
+            if to_worker.send(loaded).is_err() {
+                break;
+            }
+            in_flight += 1;
+            if in_flight == 2 {
+                write_computed(db, recv(&done)?, time, &mut summary)?;
+                in_flight -= 1;
+            }
+            summary.cves += chunk.len() as u64;
+            progress.inc(chunk.len() as u64);
+        }
+        // Dropping the sender ends the worker once it has done the rest.
+        drop(to_worker);
+        for _ in 0..in_flight {
+            write_computed(db, recv(&done)?, time, &mut summary)?;
+        }
+        Ok(())
+    })?;
     db.execute("DELETE FROM dirty", &[])?;
     db::set_meta(db, "mapping", &fingerprint)?;
     db::set_meta(db, "last_update", &time.to_string())?;
@@ -316,13 +346,66 @@ type StateKey = (String, String, String, String);
 
 /// Loads the facts of a chunk of CVEs, decides their states and writes the difference.
 /// Returns (states computed, states changed).
-fn recompute(
+/// The stored facts and states of a chunk of CVEs.
+struct Loaded {
+    ids: Vec<String>,
+    records: BTreeMap<String, Vec<(String, Vec<u8>)>>,
+    fixes: PerVuln<RecordedFix>,
+    rejections: PerVuln<Rejection>,
+    old: HashMap<StateKey, StoredState>,
+}
+
+/// A chunk's new states, with its stored ones to compare.
+struct Computed {
+    old: HashMap<StateKey, StoredState>,
+    new: BTreeMap<StateKey, StateRow>,
+}
+
+fn recv(done: &mpsc::Receiver<Result<Computed>>) -> Result<Computed> {
+    done.recv()
+        .map_err(|_| Error::new(ErrorKind::Database, "the state worker stopped"))?
+}
+
+fn write_computed(
     db: &mut dyn Db,
-    ids: &[&String],
-    published: &Published,
-    mapping: &Mapping,
+    computed: Computed,
     time: i64,
-) -> Result<(u64, u64)> {
+    summary: &mut UpdateSummary,
+) -> Result<()> {
+    summary.states += computed.new.len() as u64;
+    summary.changed += write_difference(db, &computed.old, &computed.new, time)?;
+    Ok(())
+}
+
+/// Decides the states of a loaded chunk (no database: runs on the worker thread).
+fn compute(loaded: Loaded, published: &Published, mapping: &Mapping) -> Result<Computed> {
+    let Loaded {
+        ids,
+        mut records,
+        fixes,
+        rejections,
+        old,
+    } = loaded;
+    let mut new: BTreeMap<StateKey, StateRow> = BTreeMap::new();
+    let none_fixed = BTreeMap::new();
+    let none_rejected = BTreeMap::new();
+    for id in &ids {
+        let cve = merge_records(id, records.remove(id.as_str()).unwrap_or_default())?;
+        decide_cve(
+            id,
+            cve.as_ref(),
+            published,
+            mapping,
+            fixes.get(id.as_str()).unwrap_or(&none_fixed),
+            rejections.get(id.as_str()).unwrap_or(&none_rejected),
+            &mut new,
+        )?;
+    }
+    Ok(Computed { old, new })
+}
+
+/// Loads what the engine needs about a chunk of CVEs, and their stored states.
+fn load(db: &mut dyn Db, ids: &[&String]) -> Result<Loaded> {
     let params: Vec<Value> = ids.iter().map(|s| Value::from(*s)).collect();
     let list = marks(1, ids.len());
 
@@ -409,23 +492,13 @@ fn recompute(
         },
     )?;
 
-    let mut new: BTreeMap<StateKey, StateRow> = BTreeMap::new();
-    for id in ids {
-        let cve = merge_records(id, records.remove(id.as_str()).unwrap_or_default())?;
-        let none = BTreeMap::new();
-        decide_cve(
-            id,
-            cve.as_ref(),
-            published,
-            mapping,
-            fixes.get(id.as_str()).unwrap_or(&none),
-            rejections.get(id.as_str()).unwrap_or(&BTreeMap::new()),
-            &mut new,
-        )?;
-    }
-    let computed = new.len() as u64;
-    let changed = write_difference(db, &old, &new, time)?;
-    Ok((computed, changed))
+    Ok(Loaded {
+        ids: ids.iter().map(|s| (*s).clone()).collect(),
+        records,
+        fixes,
+        rejections,
+        old,
+    })
 }
 
 /// One CVE from its stored records: NVD's first, the CVE 5 record merged in.
