@@ -144,6 +144,13 @@ pub trait Db: Send {
     fn begin(&mut self) -> Result<()>;
     fn commit(&mut self) -> Result<()>;
     fn rollback(&mut self) -> Result<()>;
+
+    /// Lets the query planner see what a bulk load changed. PostgreSQL plans from
+    /// sampled statistics that a fresh bulk load leaves empty (it then scans whole tables
+    /// where an index would do); SQLite plans from its indexes alone.
+    fn refresh_statistics(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Runs `work` in one transaction: committed if it returns `Ok`, rolled back otherwise,

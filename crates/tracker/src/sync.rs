@@ -85,6 +85,9 @@ pub fn recorded(
     let seq = import::start_run(db, source, import::now())?;
     let result = db::transaction(db, work);
     import::finish_run(db, seq, &result)?;
+    if result.as_ref().is_ok_and(|s| s.changed > 0) {
+        db.refresh_statistics()?;
+    }
     result
 }
 

@@ -51,7 +51,11 @@ pub fn update(
     full: bool,
     progress: &ProgressBar,
 ) -> Result<UpdateSummary> {
-    db::transaction(db, |db| run(db, config, full, progress))
+    let summary = db::transaction(db, |db| run(db, config, full, progress))?;
+    if summary.changed > 0 {
+        db.refresh_statistics()?;
+    }
+    Ok(summary)
 }
 
 fn run(

@@ -4,13 +4,13 @@
 //! The synchronous `postgres` client without TLS: the server is expected on loopback or a
 //! unix socket. Statements are prepared once per connection and kept; parameters are bound
 //! by the type the server inferred for them, so one [`Value`] works in any position
-//! (`Value::Null` included). Bulk loads go through `COPY … FROM STDIN`.
+//! (`Value::Null` included). Bulk loads go through binary `COPY … FROM STDIN`.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::time::Duration;
 
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{FromSql, ToSql, Type};
 use postgres::{Client, NoTls, Statement};
@@ -26,9 +26,6 @@ const MIGRATIONS: &[Migration] = &[Migration {
 /// The advisory lock key held while migrating, so that processes starting together
 /// against a fresh database do not race to create the same tables ("secfixes" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7365_6366_6978_6573;
-
-/// How much `COPY` text is gathered before it is handed to the connection.
-const COPY_CHUNK: usize = 256 * 1024;
 
 /// A connection to a PostgreSQL database.
 pub struct PostgresDb {
@@ -429,37 +426,6 @@ impl Row for PostgresRow<'_> {
     }
 }
 
-/// Appends `value` as one field of `COPY`'s text format.
-fn copy_field(out: &mut Vec<u8>, value: &Value) {
-    match value {
-        Value::Null => out.extend_from_slice(b"\\N"),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
-        Value::Real(r) => {
-            let _ = write!(out, "{r}");
-        }
-        Value::Text(s) => {
-            for &b in s.as_bytes() {
-                match b {
-                    b'\\' => out.extend_from_slice(b"\\\\"),
-                    b'\t' => out.extend_from_slice(b"\\t"),
-                    b'\n' => out.extend_from_slice(b"\\n"),
-                    b'\r' => out.extend_from_slice(b"\\r"),
-                    _ => out.push(b),
-                }
-            }
-        }
-        // bytea's hex input form, `\x…`, with the backslash escaped for COPY.
-        Value::Blob(bytes) => {
-            out.extend_from_slice(b"\\\\x");
-            for b in bytes {
-                let _ = write!(out, "{b:02x}");
-            }
-        }
-    }
-}
-
 impl Db for PostgresDb {
     fn backend(&self) -> Backend {
         Backend::Postgres
@@ -512,30 +478,41 @@ impl Db for PostgresDb {
         columns: &[&str],
         rows: &mut dyn Iterator<Item = Vec<Value>>,
     ) -> Result<u64> {
+        let mut rows = rows.peekable();
+        if rows.peek().is_none() {
+            return Ok(0);
+        }
         let columns_sql = columns.join(", ");
         // The client loses track of the connection when a COPY fails as it starts (the
         // server only checks a COPY when it runs it), so a plain statement checks first
-        // that the table and columns exist and that the transaction is not aborted.
+        // that the table and columns exist and that the transaction is not aborted; its
+        // result columns give the types binary COPY needs.
         let check = format!("SELECT {columns_sql} FROM {table} LIMIT 0");
-        self.client
+        let types: Vec<Type> = self
+            .client
             .prepare(&check)
-            .map_err(|e| self.err(&check, &e))?;
-        let sql = format!("COPY {table} ({columns_sql}) FROM STDIN");
+            .map_err(|e| self.err(&check, &e))?
+            .columns()
+            .iter()
+            .map(|c| c.type_().clone())
+            .collect();
+        // Binary COPY: no text escaping, and bytes go as they are (not as hex).
+        let sql = format!("COPY {table} ({columns_sql}) FROM STDIN (FORMAT binary)");
         let label = self.label.clone();
         let fail = |msg: String| {
             Error::new(ErrorKind::Database, msg)
                 .in_file(&label)
                 .in_field(table)
         };
-        let mut writer = self
+        let sink = self
             .client
             .copy_in(sql.as_str())
             .map_err(|e| fail(message(&e)))?;
-        let mut buf = Vec::with_capacity(COPY_CHUNK + 4096);
+        let mut writer = BinaryCopyInWriter::new(sink, &types);
         let mut n: u64 = 0;
         for values in rows {
+            // Returning before `finish` drops the writer, which aborts the COPY.
             if values.len() != columns.len() {
-                // Dropping the writer without `finish` aborts the COPY.
                 return Err(fail(format!(
                     "row {} has {} values for {} columns",
                     n + 1,
@@ -543,24 +520,24 @@ impl Db for PostgresDb {
                     columns.len()
                 )));
             }
-            for (i, value) in values.iter().enumerate() {
-                if i > 0 {
-                    buf.push(b'\t');
-                }
-                copy_field(&mut buf, value);
-            }
-            buf.push(b'\n');
+            let params = values
+                .iter()
+                .zip(&types)
+                .zip(columns)
+                .map(|((value, ty), column)| {
+                    Param::new(value, ty).ok_or_else(|| {
+                        fail(format!(
+                            "row {}: column {column}: cannot store {value:?} as {ty}",
+                            n + 1
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<Param<'_>>>>()?;
+            writer
+                .write_raw(params.iter().map(Param::as_sql))
+                .map_err(|e| fail(format!("COPY failed: {}", message(&e))))?;
             n += 1;
-            if buf.len() >= COPY_CHUNK {
-                writer
-                    .write_all(&buf)
-                    .map_err(|e| fail(format!("COPY failed: {e}")))?;
-                buf.clear();
-            }
         }
-        writer
-            .write_all(&buf)
-            .map_err(|e| fail(format!("COPY failed: {e}")))?;
         writer.finish().map_err(|e| fail(message(&e)))?;
         Ok(n)
     }
@@ -577,6 +554,10 @@ impl Db for PostgresDb {
             .map_err(|e| self.err("COMMIT", &e))
     }
 
+    fn refresh_statistics(&mut self) -> Result<()> {
+        self.execute_script("ANALYZE")
+    }
+
     fn rollback(&mut self) -> Result<()> {
         self.client
             .batch_execute("ROLLBACK")
@@ -589,16 +570,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-
-    #[test]
-    fn copy_text_escapes_what_the_format_reserves() {
-        let mut out = Vec::new();
-        copy_field(&mut out, &Value::Text("a\tb\nc\rd\\e \\N é".into()));
-        assert_eq!(out, "a\\tb\\nc\\rd\\\\e \\\\N é".as_bytes());
-        out.clear();
-        copy_field(&mut out, &Value::Null);
-        assert_eq!(out, b"\\N");
-    }
 
     #[test]
     fn labels_and_redaction_never_show_the_password() {
