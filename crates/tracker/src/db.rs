@@ -106,6 +106,9 @@ fn null_column(column: usize) -> Error {
     )
 }
 
+/// How many changed rows make a bulk load, after which statistics are refreshed.
+pub const BULK: u64 = 20_000;
+
 /// Which database a connection talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -145,7 +148,8 @@ pub trait Db: Send {
     fn commit(&mut self) -> Result<()>;
     fn rollback(&mut self) -> Result<()>;
 
-    /// Lets the query planner see what a bulk load changed. PostgreSQL plans from
+    /// Lets the query planner see what a bulk load changed (callers use it after loads
+    /// of at least [`BULK`] rows; it reads samples of every table). PostgreSQL plans from
     /// sampled statistics that a fresh bulk load leaves empty (it then scans whole tables
     /// where an index would do); SQLite plans from its indexes alone.
     fn refresh_statistics(&mut self) -> Result<()> {

@@ -85,7 +85,7 @@ pub fn recorded(
     let seq = import::start_run(db, source, import::now())?;
     let result = db::transaction(db, work);
     import::finish_run(db, seq, &result)?;
-    if result.as_ref().is_ok_and(|s| s.changed > 0) {
+    if result.as_ref().is_ok_and(|s| s.changed >= db::BULK) {
         db.refresh_statistics()?;
     }
     result

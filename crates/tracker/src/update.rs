@@ -52,7 +52,7 @@ pub fn update(
     progress: &ProgressBar,
 ) -> Result<UpdateSummary> {
     let summary = db::transaction(db, |db| run(db, config, full, progress))?;
-    if summary.changed > 0 {
+    if summary.changed >= db::BULK {
         db.refresh_statistics()?;
     }
     Ok(summary)
@@ -72,12 +72,12 @@ fn run(
     let origins: HashSet<String> = published.tags.keys().cloned().collect();
     let binaries = load_binaries(db)?;
     let mapper = Mapper::new(&config.mapping, &origins, &binaries);
-    let mapping = load_mapping(db, &mapper)?;
 
     let cves = if full {
-        all_cves(db, &mapping)?
+        let index = load_key_index(db, &mapper)?;
+        all_cves(db, &index)?
     } else {
-        dirty_cves(db, &mapping)?
+        dirty_cves(db, &mapper)?
     };
     progress.set_length(cves.len() as u64);
     progress.set_message("recomputing states");
@@ -92,11 +92,11 @@ fn run(
     // engine's CPU time overlaps the database's.
     let (to_worker, work) = mpsc::sync_channel::<Loaded>(1);
     let (to_writer, done) = mpsc::sync_channel::<Result<Computed>>(1);
-    let (published, mapping) = (&published, &mapping);
+    let (published, mapper) = (&published, &mapper);
     std::thread::scope(|scope| -> Result<()> {
         scope.spawn(move || {
             for loaded in work {
-                if to_writer.send(compute(loaded, published, mapping)).is_err() {
+                if to_writer.send(compute(loaded, published, mapper)).is_err() {
                     break;
                 }
             }
@@ -182,16 +182,16 @@ fn load_binaries(db: &mut dyn Db) -> Result<HashMap<String, String>> {
     Ok(out)
 }
 
-/// Every stored product key that maps to some origin, with the origins.
-struct Mapping {
-    by_key: HashMap<ProductKey, Vec<(String, Via)>>,
+/// The stored product keys that map to some origin, by origin: how the CVEs of a
+/// package are found. Rules are mapped again as each CVE is decided, so an update that
+/// only has changed CVEs to do does not need this.
+struct KeyIndex {
     ids_by_origin: HashMap<String, Vec<i64>>,
     mapped_ids: Vec<i64>,
 }
 
-fn load_mapping(db: &mut dyn Db, mapper: &Mapper<'_>) -> Result<Mapping> {
-    let mut m = Mapping {
-        by_key: HashMap::new(),
+fn load_key_index(db: &mut dyn Db, mapper: &Mapper<'_>) -> Result<KeyIndex> {
+    let mut m = KeyIndex {
         ids_by_origin: HashMap::new(),
         mapped_ids: Vec::new(),
     };
@@ -210,10 +210,9 @@ fn load_mapping(db: &mut dyn Db, mapper: &Mapper<'_>) -> Result<Mapping> {
             if !targets.is_empty() {
                 let id = row.req_int(0)?;
                 m.mapped_ids.push(id);
-                for (origin, _) in &targets {
-                    m.ids_by_origin.entry(origin.clone()).or_default().push(id);
+                for (origin, _) in targets {
+                    m.ids_by_origin.entry(origin).or_default().push(id);
                 }
-                m.by_key.insert(key, targets);
             }
             Ok(())
         },
@@ -248,7 +247,7 @@ fn collect_in(
 
 /// Every CVE that can have a state: named by a mapped product, fixed, rejected, or
 /// holding a state now (which may have to go).
-fn all_cves(db: &mut dyn Db, mapping: &Mapping) -> Result<BTreeSet<String>> {
+fn all_cves(db: &mut dyn Db, mapping: &KeyIndex) -> Result<BTreeSet<String>> {
     let mut out = BTreeSet::new();
     let ids: Vec<Value> = mapping.mapped_ids.iter().map(|i| Value::Int(*i)).collect();
     collect_in(
@@ -271,7 +270,7 @@ fn all_cves(db: &mut dyn Db, mapping: &Mapping) -> Result<BTreeSet<String>> {
 }
 
 /// The CVEs touched by what the imports marked dirty.
-fn dirty_cves(db: &mut dyn Db, mapping: &Mapping) -> Result<BTreeSet<String>> {
+fn dirty_cves(db: &mut dyn Db, mapper: &Mapper<'_>) -> Result<BTreeSet<String>> {
     let mut out = BTreeSet::new();
     let mut packages = Vec::new();
     db.query("SELECT kind, key, sub FROM dirty", &[], &mut |row| {
@@ -283,9 +282,14 @@ fn dirty_cves(db: &mut dyn Db, mapping: &Mapping) -> Result<BTreeSet<String>> {
         }
         Ok(())
     })?;
+    let mapping = if packages.is_empty() {
+        None
+    } else {
+        Some(load_key_index(db, mapper)?)
+    };
     let mut key_ids: BTreeSet<i64> = BTreeSet::new();
     for (tag, origin) in &packages {
-        if let Some(ids) = mapping.ids_by_origin.get(origin) {
+        if let Some(ids) = mapping.as_ref().and_then(|m| m.ids_by_origin.get(origin)) {
             key_ids.extend(ids);
         }
         for sql in [
@@ -382,7 +386,7 @@ fn write_computed(
 }
 
 /// Decides the states of a loaded chunk (no database: runs on the worker thread).
-fn compute(loaded: Loaded, published: &Published, mapping: &Mapping) -> Result<Computed> {
+fn compute(loaded: Loaded, published: &Published, mapper: &Mapper<'_>) -> Result<Computed> {
     let Loaded {
         ids,
         mut records,
@@ -399,7 +403,7 @@ fn compute(loaded: Loaded, published: &Published, mapping: &Mapping) -> Result<C
             id,
             cve.as_ref(),
             published,
-            mapping,
+            mapper,
             fixes.get(id.as_str()).unwrap_or(&none_fixed),
             rejections.get(id.as_str()).unwrap_or(&none_rejected),
             &mut new,
@@ -532,25 +536,28 @@ fn decide_cve(
     id: &str,
     cve: Option<&Cve>,
     published: &Published,
-    mapping: &Mapping,
+    mapper: &Mapper<'_>,
     fixes: &BTreeMap<(String, String), Vec<RecordedFix>>,
     rejections: &BTreeMap<(String, String), Vec<Rejection>>,
     out: &mut BTreeMap<StateKey, StateRow>,
 ) -> Result<()> {
-    // Candidate rules per origin.
-    let mut by_origin: BTreeMap<&str, Vec<Candidate<'_>>> = BTreeMap::new();
-    if let Some(cve) = cve {
-        for rule in &cve.rules {
-            let Some(key) = ProductKey::of(rule) else {
-                continue;
-            };
-            for (origin, via) in mapping.by_key.get(&key).into_iter().flatten() {
-                by_origin
-                    .entry(origin.as_str())
-                    .or_default()
-                    .push(Candidate { rule, via });
-            }
+    // Every rule's targets, then the candidate rules per origin.
+    let mut targets: Vec<(usize, String, Via)> = Vec::new();
+    let rules = cve.map_or(&[][..], |c| c.rules.as_slice());
+    for (i, rule) in rules.iter().enumerate() {
+        if let Some(key) = ProductKey::of(rule) {
+            targets.extend(mapper.map(&key).into_iter().map(|(o, via)| (i, o, via)));
         }
+    }
+    let mut by_origin: BTreeMap<&str, Vec<Candidate<'_>>> = BTreeMap::new();
+    for (i, origin, via) in &targets {
+        by_origin
+            .entry(origin.as_str())
+            .or_default()
+            .push(Candidate {
+                rule: &rules[*i],
+                via,
+            });
     }
     // Every (tag, origin) with published versions that a rule, fix or rejection names.
     let mut pairs: BTreeSet<(&str, &str)> = BTreeSet::new();
@@ -612,72 +619,63 @@ fn write_difference(
     new: &BTreeMap<StateKey, StateRow>,
     time: i64,
 ) -> Result<u64> {
-    let mut added = Vec::new();
+    let mut rows = Vec::new();
     let mut events = Vec::new();
-    let mut changed = 0u64;
+    // Changed rows are deleted and inserted again: two statements per hundred rows
+    // instead of one UPDATE per row (round trips are what an incremental update costs).
+    let mut gone: Vec<&StateKey> = Vec::new();
     for (key, row) in new {
-        match old.get(key) {
-            Some(o) if o.digest == row.digest => {}
+        let old_state = match old.get(key) {
+            Some(o) if o.digest == row.digest => continue,
             Some(o) => {
-                db.execute(
-                    "UPDATE state SET state = $1, fixed_version = $2, fix_source = $3, \
-                     severity = $4, score = $5, explanation = $6, digest = $12, changed_at = $7 \
-                     WHERE vuln_id = $8 AND repo_tag = $9 AND origin = $10 AND version = $11",
-                    &[
-                        row.state.as_str().into(),
-                        row.fixed_version.as_deref().into(),
-                        row.fix_source.as_deref().into(),
-                        row.severity.as_deref().into(),
-                        row.score.into(),
-                        crate::packed::pack(row.explanation.as_bytes()).into(),
-                        time.into(),
-                        key.0.as_str().into(),
-                        key.1.as_str().into(),
-                        key.2.as_str().into(),
-                        key.3.as_str().into(),
-                        row.digest.as_str().into(),
-                    ],
-                )?;
-                changed += 1;
-                if o.state != row.state {
-                    events.push(event(key, Some(&o.state), Some(&row.state), time));
-                }
+                gone.push(key);
+                Some(o.state.as_str())
             }
-            None => {
-                changed += 1;
-                events.push(event(key, None, Some(&row.state), time));
-                added.push(vec![
-                    Value::from(key.0.as_str()),
-                    key.1.as_str().into(),
-                    key.2.as_str().into(),
-                    key.3.as_str().into(),
-                    row.state.as_str().into(),
-                    row.fixed_version.as_deref().into(),
-                    row.fix_source.as_deref().into(),
-                    row.severity.as_deref().into(),
-                    row.score.into(),
-                    crate::packed::pack(row.explanation.as_bytes()).into(),
-                    row.digest.as_str().into(),
-                    time.into(),
-                ]);
-            }
+            None => None,
+        };
+        if old_state != Some(row.state.as_str()) {
+            events.push(event(key, old_state, Some(&row.state), time));
         }
+        rows.push(vec![
+            Value::from(key.0.as_str()),
+            key.1.as_str().into(),
+            key.2.as_str().into(),
+            key.3.as_str().into(),
+            row.state.as_str().into(),
+            row.fixed_version.as_deref().into(),
+            row.fix_source.as_deref().into(),
+            row.severity.as_deref().into(),
+            row.score.into(),
+            crate::packed::pack(row.explanation.as_bytes()).into(),
+            row.digest.as_str().into(),
+            time.into(),
+        ]);
     }
+    let changed_rows = gone.len();
     for (key, o) in old {
         if !new.contains_key(key) {
-            db.execute(
-                "DELETE FROM state WHERE vuln_id = $1 AND repo_tag = $2 AND origin = $3 \
-                 AND version = $4",
-                &[
-                    key.0.as_str().into(),
-                    key.1.as_str().into(),
-                    key.2.as_str().into(),
-                    key.3.as_str().into(),
-                ],
-            )?;
-            changed += 1;
+            gone.push(key);
             events.push(event(key, Some(&o.state), None, time));
         }
+    }
+    let changed = (rows.len() + gone.len() - changed_rows) as u64;
+    for keys in gone.chunks(100) {
+        let tuples: Vec<String> = (0..keys.len())
+            .map(|i| {
+                let p = 4 * i;
+                format!("(${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4)
+            })
+            .collect();
+        let sql = format!(
+            "DELETE FROM state WHERE (vuln_id, repo_tag, origin, version) IN (VALUES {})",
+            tuples.join(", ")
+        );
+        let params: Vec<Value> = keys
+            .iter()
+            .flat_map(|k| [k.0.as_str(), k.1.as_str(), k.2.as_str(), k.3.as_str()])
+            .map(Value::from)
+            .collect();
+        db.execute(&sql, &params)?;
     }
     db.insert_rows(
         "state",
@@ -695,7 +693,7 @@ fn write_difference(
             "digest",
             "changed_at",
         ],
-        &mut added.into_iter(),
+        &mut rows.into_iter(),
     )?;
     db.insert_rows(
         "state_event",
