@@ -18,10 +18,10 @@ import re
 import sqlite3
 
 
-def bump(version):
-    """1.2.3 -> 1.2.4; anything else gets '.1' appended."""
+def bump(version, by):
+    """1.2.3 -> 1.2.(3+by); a version not ending in a number gets '.by' appended."""
     m = re.match(r'^(.*?)(\d+)$', version)
-    return m.group(1) + str(int(m.group(2)) + 1) if m else version + '.1'
+    return m.group(1) + str(int(m.group(2)) + by) if m else '%s.%d' % (version, by)
 
 
 def main():
@@ -66,8 +66,8 @@ def main():
                 for m in node.get('cpeMatch', []):
                     for key in ('versionEndExcluding', 'versionEndIncluding'):
                         if key in m:
-                            for _ in range(args.round):
-                                m[key] = bump(m[key])
+                            # Rounds differ, so each run changes the CVEs again.
+                            m[key] = bump(m[key], args.round % 5 + 1)
 
     out = {'resultsPerPage': len(picked), 'startIndex': 0, 'totalResults': len(picked),
            'format': 'NVD_CVE', 'version': '2.0', 'timestamp': '2026-03-02T00:00:00.000',
