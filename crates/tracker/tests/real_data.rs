@@ -389,3 +389,57 @@ fn v3_16_states_are_right_and_differ_from_the_original_only_where_it_was_wrong()
         assert_eq!(states[&key(cve, "apk-tools", "2.12.9-r3")].0, State::Fixed);
     }
 }
+
+/// The real APKBUILDs of the fixtures, read as the `aports` source of v3.16 main instead
+/// of the secdb. They are older than v3.16 (busybox 1.31.1), so they record fewer
+/// fixes: what they record decides, with its source, and what they lack is left to the
+/// CVE data.
+#[test]
+fn aports_apkbuilds_give_the_fixes_in_place_of_the_secdb() {
+    let Some(fixtures) = support::fixtures() else {
+        return;
+    };
+    let text = r#"
+[sources]
+keys = "apkindex/keys"
+nvd = ["nvd/fkie-cad"]
+
+[[branch]]
+name = "v3.16"
+repos = ["main"]
+archs = ["x86_64"]
+apkindex = "apkindex/alpine-v3.16-main-x86_64.APKINDEX.tar.gz"
+secdb = ""
+aports = "aports/{repo}"
+"#;
+    let config = Config::parse(text, Path::new("aports.toml"), &fixtures).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = db::open(&format!("sqlite:{}", dir.path().join("a.db").display())).unwrap();
+    let mut inputs = sync::Inputs::new(secfixes_fetch::Client::new(
+        secfixes_fetch::SystemClock::shared(),
+    ));
+    let summary = sync::sync(db.as_mut(), &config, &mut inputs, None, &sync::Quiet).unwrap();
+    let aports = &summary.steps.iter().find(|(n, _)| n == "aports").unwrap().1;
+    assert!(aports.records > 100, "{aports:?}");
+    assert_eq!(
+        db::count(db.as_mut(), "fix").unwrap() as u64,
+        aports.records
+    );
+
+    // busybox lists CVE-2019-5747 under two versions; the first fix shipped decides.
+    let v = report::explain(db.as_mut(), "CVE-2019-5747", "busybox", TAG).unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].state, State::Fixed);
+    assert_eq!(v[0].fixed_version.as_deref(), Some("1.29.3-r10"));
+    assert_eq!(v[0].fix_source.as_deref(), Some("aports"));
+
+    // This APKBUILD predates CVE-2022-28391: no fix is recorded, so NVD's `<= 1.35.0`
+    // decides for 1.35.0-r17 (the secdb of v3.16 records the fix in 1.35.0-r7).
+    let v = report::explain(db.as_mut(), "CVE-2022-28391", "busybox", TAG).unwrap();
+    assert_eq!(v[0].state, State::Vulnerable);
+    assert_eq!(v[0].fixed_version, None);
+
+    // Importing the same checkout again changes nothing.
+    let again = sync::import_aports(db.as_mut(), &config, &[], &sync::Quiet).unwrap();
+    assert_eq!(again.changed, 0);
+}
