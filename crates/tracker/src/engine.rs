@@ -18,7 +18,9 @@
 //!    version data → `possibly-vulnerable`; versions that cannot be compared → `unknown`;
 //!    ranges that all exclude it → `not-affected` (outside every affected range).
 //!    Every rule of every configuration node counts; `vulnerable: false` CPEs (platforms)
-//!    never become rules; a CPE version `-` carries no version data.
+//!    never become rules, and a rule whose platforms are all other operating systems or
+//!    hardware (python "running on Windows") does not apply; a CPE version `-` carries
+//!    no version data. A CVE 5 `status: unknown` alone decides nothing.
 
 mod explanation;
 mod rules;

@@ -504,6 +504,28 @@ fn known_error_vulnerable_false_cpes_never_match() {
     assert!(world.candidates(&cve.rules, "windows").is_empty());
     let pairs = world.candidates(&cve.rules, "python3");
     assert_eq!(pairs.len(), 2);
+    // The platform is context: python is affected only when running on Windows, which
+    // an apk package never does.
+    let verdict = decide_with("3.10.4-r0", &[], &[], &as_candidates(&pairs));
+    assert_eq!(verdict.state, State::NotAffected);
+    assert_eq!(
+        rule_outcomes(&verdict),
+        vec![RuleOutcome::OtherPlatform, RuleOutcome::OtherPlatform]
+    );
+
+    // The same configuration on Linux is vulnerable.
+    let cve = nvd_record(
+        "CVE-2099-0002",
+        r#"[{"operator": "AND", "nodes": [
+            {"operator": "OR", "negate": false, "cpeMatch": [
+              {"vulnerable": true, "criteria": "cpe:2.3:a:python:python:*:*:*:*:*:*:*:*",
+               "versionStartIncluding": "3.10.0", "versionEndExcluding": "3.10.5",
+               "matchCriteriaId": "00000000-0000-0000-0000-000000000004"}]},
+            {"operator": "OR", "negate": false, "cpeMatch": [
+              {"vulnerable": false, "criteria": "cpe:2.3:o:linux:linux_kernel:-:*:*:*:*:*:*:*",
+               "matchCriteriaId": "00000000-0000-0000-0000-000000000005"}]}]}]"#,
+    );
+    let pairs = world.candidates(&cve.rules, "python3");
     let verdict = decide_with("3.10.4-r0", &[], &[], &as_candidates(&pairs));
     assert_eq!(verdict.state, State::Vulnerable);
 }

@@ -40,6 +40,9 @@ pub enum RuleOutcome {
     Incomparable,
     /// The source says it does not know (CVE 5 `status: unknown`).
     StatusUnknown,
+    /// The rule holds only when running on another system (an NVD AND configuration
+    /// whose platforms are all non-Linux operating systems or hardware).
+    OtherPlatform,
 }
 
 impl RuleOutcome {
@@ -51,6 +54,7 @@ impl RuleOutcome {
             RuleOutcome::Unaffected => "unaffected",
             RuleOutcome::Incomparable => "cannot compare",
             RuleOutcome::StatusUnknown => "status unknown",
+            RuleOutcome::OtherPlatform => "another platform",
         }
     }
 }

@@ -84,6 +84,12 @@ pub(super) fn evaluate(
             format!("upstream version {upstream} is outside every affected range"),
         ));
     }
+    if any(RuleOutcome::OtherPlatform, None) {
+        return Some((
+            State::NotAffected,
+            "the rules hold only when running on other systems (not Linux)".to_owned(),
+        ));
+    }
     None
 }
 
@@ -100,8 +106,27 @@ fn upstream_of(published: &str) -> &str {
     }
 }
 
+/// Whether a platform CPE can be what an apk package runs on: Linux, or an application
+/// (a runtime such as node.js). Other operating systems and hardware cannot.
+fn platform_can_be_ours(platform: &str) -> bool {
+    let mut parts = platform.split(':');
+    let part = parts.nth(2).unwrap_or("");
+    let vendor_product = format!(
+        "{}:{}",
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or("")
+    );
+    part == "a" || vendor_product.contains("linux")
+}
+
 fn outcome(upstream: &str, c: &Candidate<'_>) -> (RuleOutcome, String) {
     let rule = c.rule;
+    if !rule.platforms.is_empty() && !rule.platforms.iter().any(|p| platform_can_be_ours(p)) {
+        return (
+            RuleOutcome::OtherPlatform,
+            format!("only when running on {}", rule.platforms.join(" or ")),
+        );
+    }
     if rule.status == RuleStatus::Unknown {
         return (
             RuleOutcome::StatusUnknown,
@@ -211,7 +236,26 @@ fn cmp_symbol(ord: Ordering) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::upstream_of;
+    use super::{platform_can_be_ours, upstream_of};
+
+    #[test]
+    fn platforms_an_apk_package_can_run_on() {
+        assert!(platform_can_be_ours(
+            "cpe:2.3:o:linux:linux_kernel:-:*:*:*:*:*:*:*"
+        ));
+        assert!(platform_can_be_ours(
+            "cpe:2.3:a:nodejs:node.js:*:*:*:*:*:*:*:*"
+        ));
+        assert!(!platform_can_be_ours(
+            "cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*"
+        ));
+        assert!(!platform_can_be_ours(
+            "cpe:2.3:h:tenda:ac15:-:*:*:*:*:*:*:*"
+        ));
+        assert!(!platform_can_be_ours(
+            "cpe:2.3:o:apple:macos:*:*:*:*:*:*:*:*"
+        ));
+    }
 
     #[test]
     fn revision_is_cut_only_when_it_is_one() {
