@@ -166,31 +166,42 @@ pub fn import_indexes(
     Ok(summary)
 }
 
-/// Imports the secdb of the selected repositories that have one.
-pub fn import_secdbs(
+/// A kind of file that each repository may name.
+struct PerRepo {
+    /// The import's name (progress, importer health).
+    what: &'static str,
+    /// The repository's file of this kind, if it names one.
+    source: fn(&Repo) -> Option<&Source>,
+}
+
+/// One file per selected repository, read and imported by `import` for the
+/// repository's tag (repositories without one are skipped), all in one recorded
+/// transaction.
+fn import_per_repo(
     db: &mut dyn Db,
     config: &Config,
     inputs: &mut Inputs,
     tags: &[String],
     reporter: &dyn Reporter,
+    kind: PerRepo,
+    mut import: impl FnMut(&mut dyn Db, &str, &Path) -> Result<Summary>,
 ) -> Result<Summary> {
+    let PerRepo { what, source } = kind;
     let repos: Vec<_> = selected(config, tags)?
         .into_iter()
-        .filter(|(_, r)| r.secdb.is_some())
+        .filter_map(|(branch, repo)| source(repo).map(|s| (branch, repo, s)))
         .collect();
-    let bar = reporter.step("secdb", repos.len() as u64);
-    let summary = recorded(db, "secdb", |db| {
+    let bar = reporter.step(what, repos.len() as u64);
+    let summary = recorded(db, what, |db| {
         let mut summary = Summary::default();
-        for (branch, repo) in &repos {
-            let Some(source) = &repo.secdb else { continue };
+        for (branch, repo, source) in &repos {
             bar.set_message(repo.tag.clone());
             import::ensure_repo(db, &repo.tag, branch, &repo.name)?;
             let path = inputs.local(source)?;
-            let parsed = secdb::read(&path, secdb::Format::from_path(&path))
-                .map_err(|e| e.in_file(source.to_string()))?;
-            let mut s = import::fixes::import_secdb(db, &repo.tag, &parsed.value)?;
-            s.warnings
-                .extend(parsed.diagnostics.iter().map(|d| format!("{source}: {d}")));
+            let mut s = import(db, &repo.tag, &path).map_err(|e| e.in_file(source.to_string()))?;
+            for w in &mut s.warnings {
+                *w = format!("{source}: {w}");
+            }
             summary.add(s);
             bar.inc(1);
         }
@@ -202,6 +213,41 @@ pub fn import_secdbs(
     Ok(summary)
 }
 
+const SECDB: PerRepo = PerRepo {
+    what: "secdb",
+    source: |repo| repo.secdb.as_ref(),
+};
+
+const REJECTIONS: PerRepo = PerRepo {
+    what: "rejections",
+    source: |repo| repo.rejections.as_ref(),
+};
+
+/// Imports the secdb of the selected repositories that have one.
+pub fn import_secdbs(
+    db: &mut dyn Db,
+    config: &Config,
+    inputs: &mut Inputs,
+    tags: &[String],
+    reporter: &dyn Reporter,
+) -> Result<Summary> {
+    import_per_repo(
+        db,
+        config,
+        inputs,
+        tags,
+        reporter,
+        SECDB,
+        |db, tag, path| {
+            let parsed = secdb::read(path, secdb::Format::from_path(path))?;
+            let mut s = import::fixes::import_secdb(db, tag, &parsed.value)?;
+            s.warnings
+                .extend(parsed.diagnostics.iter().map(ToString::to_string));
+            Ok(s)
+        },
+    )
+}
+
 /// Imports the rejections YAML of the selected repositories that have one.
 pub fn import_rejections(
     db: &mut dyn Db,
@@ -210,29 +256,21 @@ pub fn import_rejections(
     tags: &[String],
     reporter: &dyn Reporter,
 ) -> Result<Summary> {
-    let repos: Vec<_> = selected(config, tags)?
-        .into_iter()
-        .filter(|(_, r)| r.rejections.is_some())
-        .collect();
-    let summary = recorded(db, "rejections", |db| {
-        let mut summary = Summary::default();
-        for (branch, repo) in &repos {
-            let Some(source) = &repo.rejections else {
-                continue;
-            };
-            import::ensure_repo(db, &repo.tag, branch, &repo.name)?;
-            let path = inputs.local(source)?;
-            let parsed = rejections_yaml::read(&path).map_err(|e| e.in_file(source.to_string()))?;
-            let mut s = import::rejections::import(db, &repo.tag, &parsed.value)?;
+    import_per_repo(
+        db,
+        config,
+        inputs,
+        tags,
+        reporter,
+        REJECTIONS,
+        |db, tag, path| {
+            let parsed = rejections_yaml::read(path)?;
+            let mut s = import::rejections::import(db, tag, &parsed.value)?;
             s.warnings
-                .extend(parsed.diagnostics.iter().map(|d| format!("{source}: {d}")));
-            summary.add(s);
-        }
-        Ok(summary)
-    });
-    let summary = summary?;
-    warn_all(reporter, &summary);
-    Ok(summary)
+                .extend(parsed.diagnostics.iter().map(ToString::to_string));
+            Ok(s)
+        },
+    )
 }
 
 /// Imports the APKBUILD secfixes of the selected repositories that name an aports

@@ -36,6 +36,20 @@ pub struct UpdateSummary {
     pub changed: u64,
 }
 
+impl std::fmt::Display for UpdateSummary {
+    /// `N CVEs recomputed (full), N states, N changed`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} CVEs recomputed{}, {} states, {} changed",
+            self.cves,
+            if self.full { " (full)" } else { "" },
+            self.states,
+            self.changed
+        )
+    }
+}
+
 /// A hash of the mapping rules: when it changes, every CVE is recomputed.
 fn mapping_fingerprint(config: &Config) -> Result<String> {
     let json = serde_json::to_string(&config.mapping)

@@ -27,13 +27,9 @@ pub fn run(args: Args) -> Result<Status, Box<dyn std::error::Error>> {
     });
     let started = std::time::Instant::now();
     let summary = sync::sync(db.as_mut(), &config, &mut inputs, api, &reporter)?;
-    let u = &summary.update;
     reporter.line(&format!(
-        "update: {} CVEs recomputed{}, {} states, {} changed; sync took {:.1} s",
-        u.cves,
-        if u.full { " (full)" } else { "" },
-        u.states,
-        u.changed,
+        "update: {}; sync took {:.1} s",
+        summary.update,
         started.elapsed().as_secs_f64()
     ));
     Ok(Status::Success)

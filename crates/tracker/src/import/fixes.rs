@@ -1,14 +1,13 @@
 //! Fixes recorded by the distribution: the secdb JSON of a repository, or the
 //! `# secfixes:` blocks of its APKBUILDs read straight from an aports checkout.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use secfixes_apk::secdb::{self, SecDb};
 use secfixes_apk::{Error, ErrorKind, apkbuild};
 
+use super::Summary;
 use super::rows::{Rows, Slice};
-use super::{Summary, mark};
 use crate::Result;
 use crate::db::Db;
 use crate::engine::FixSource;
@@ -41,15 +40,7 @@ pub fn import(
         keys: &["origin", "vuln_id", "version"],
         values: &["note"],
     };
-    let changed = slice.replace(db, &rows)?;
-    let origins: BTreeSet<&str> = changed.iter().map(|k| k[0].as_str()).collect();
-    let items: Vec<(&str, &str)> = origins.into_iter().map(|o| (repo_tag, o)).collect();
-    mark(db, "package", &items)?;
-    Ok(Summary {
-        records: rows.len() as u64,
-        changed: changed.len() as u64,
-        warnings: Vec::new(),
-    })
+    slice.replace_for_packages(db, repo_tag, &rows)
 }
 
 /// Imports a secdb document as the secdb fixes of `repo_tag`.

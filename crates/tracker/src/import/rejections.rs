@@ -1,11 +1,9 @@
 //! The security-rejections YAML (`{package: [CVE…]}` with comments as rationale).
 
-use std::collections::BTreeSet;
-
 use secfixes_apk::rejections::Rejections;
 
+use super::Summary;
 use super::rows::{Rows, Slice};
-use super::{Summary, mark};
 use crate::Result;
 use crate::db::Db;
 
@@ -30,13 +28,5 @@ pub fn import(db: &mut dyn Db, repo_tag: &str, doc: &Rejections) -> Result<Summa
         keys: &["origin", "vuln_id"],
         values: &["reason", "rationale"],
     };
-    let changed = slice.replace(db, &rows)?;
-    let origins: BTreeSet<&str> = changed.iter().map(|k| k[0].as_str()).collect();
-    let items: Vec<(&str, &str)> = origins.into_iter().map(|o| (repo_tag, o)).collect();
-    mark(db, "package", &items)?;
-    Ok(Summary {
-        records: rows.len() as u64,
-        changed: changed.len() as u64,
-        warnings: Vec::new(),
-    })
+    slice.replace_for_packages(db, repo_tag, &rows)
 }

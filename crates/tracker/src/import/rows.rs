@@ -58,6 +58,25 @@ impl Slice<'_> {
         Ok(rows)
     }
 
+    /// Replaces the rows of a repository's slice whose first key column is the origin,
+    /// and marks the origins whose rows changed for the next update.
+    pub fn replace_for_packages(
+        &self,
+        db: &mut dyn Db,
+        repo_tag: &str,
+        new: &Rows,
+    ) -> Result<super::Summary> {
+        let changed = self.replace(db, new)?;
+        let origins: BTreeSet<&str> = changed.iter().map(|k| k[0].as_str()).collect();
+        let items: Vec<(&str, &str)> = origins.into_iter().map(|o| (repo_tag, o)).collect();
+        super::mark(db, "package", &items)?;
+        Ok(super::Summary {
+            records: new.len() as u64,
+            changed: changed.len() as u64,
+            warnings: Vec::new(),
+        })
+    }
+
     /// Replaces the slice's rows with `new`; returns the keys added, changed or removed.
     pub fn replace(&self, db: &mut dyn Db, new: &Rows) -> Result<BTreeSet<Vec<String>>> {
         let old = self.load(db)?;
