@@ -162,23 +162,31 @@ impl Published {
 
 fn load_published(db: &mut dyn Db) -> Result<Published> {
     let mut out = Published::default();
+    // Rows come grouped by (tag, origin): only a new group costs a map insertion.
+    let mut group: Option<((String, String), Vec<String>)> = None;
+    let close = |out: &mut Published, group: Option<((String, String), Vec<String>)>| {
+        if let Some(((tag, origin), versions)) = group {
+            out.tags
+                .entry(origin.clone())
+                .or_default()
+                .push(tag.clone());
+            out.versions.insert((tag, origin), versions);
+        }
+    };
     db.query(
         "SELECT repo_tag, origin, version FROM origin_version WHERE published = 1 \
          ORDER BY repo_tag, origin, version",
         &[],
         &mut |row| {
-            let (tag, origin) = (row.req_text(0)?, row.req_text(1)?);
-            let versions = out
-                .versions
-                .entry((tag.clone(), origin.clone()))
-                .or_default();
-            if versions.is_empty() {
-                out.tags.entry(origin).or_default().push(tag);
+            let (tag, origin, version) = (row.req_text(0)?, row.req_text(1)?, row.req_text(2)?);
+            match &mut group {
+                Some(((t, o), versions)) if *t == tag && *o == origin => versions.push(version),
+                _ => close(&mut out, group.replace(((tag, origin), vec![version]))),
             }
-            versions.push(row.req_text(2)?);
             Ok(())
         },
     )?;
+    close(&mut out, group);
     Ok(out)
 }
 

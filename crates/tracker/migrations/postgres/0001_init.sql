@@ -27,6 +27,9 @@ CREATE TABLE package (
     PRIMARY KEY (repo_tag, arch, name, version)
 );
 CREATE INDEX package_origin ON package (repo_tag, origin);
+-- The binary packages listed now whose name is not their origin's: what the mapping's
+-- binary-name rule reads on every update (a tenth of the table's width to scan).
+CREATE INDEX package_binary ON package (name, origin) WHERE last_seen IS NULL AND name <> origin;
 
 -- Origin (source package) versions per repo tag, derived from `package`: the unit that
 -- states are computed for. `published` is 1 while some arch's index lists it.
