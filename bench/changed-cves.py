@@ -7,7 +7,7 @@ tracker database's states, which is the expensive case), each gets a new descrip
 a later lastModified and, where it has one, a version range end moved up by one patch
 level, so that imports see them as changed and states can change too.
 
-usage: changed-cves.py CORPUS_DIR OUT.json [--count N] [--sqlite DB] [--round N]
+usage: changed-cves.py CORPUS_DIR OUT.json [--count N] [--sqlite DB | --postgres URL] [--round N]
 """
 
 import argparse
@@ -16,6 +16,7 @@ import json
 import os
 import re
 import sqlite3
+import subprocess
 
 
 def bump(version, by):
@@ -30,6 +31,7 @@ def main():
     ap.add_argument('out')
     ap.add_argument('--count', type=int, default=1000)
     ap.add_argument('--sqlite', help='take CVEs that have states in this tracker database')
+    ap.add_argument('--postgres', help='the same for a PostgreSQL database (read with psql)')
     ap.add_argument('--round', type=int, default=1,
                     help='a different round changes the CVEs differently (repeated runs)')
     args = ap.parse_args()
@@ -40,6 +42,11 @@ def main():
         rows = db.execute("SELECT DISTINCT vuln_id FROM state WHERE vuln_id LIKE 'CVE-%' "
                           "ORDER BY vuln_id").fetchall()
         wanted = {r[0] for r in rows}
+    elif args.postgres:
+        out = subprocess.run(['psql', args.postgres, '-At', '-c',
+                              "SELECT DISTINCT vuln_id FROM state WHERE vuln_id LIKE 'CVE-%'"],
+                             check=True, capture_output=True, text=True).stdout
+        wanted = set(out.split())
     nvd = os.path.join(args.corpus, 'nvd')
     candidates = []
     for name in sorted(os.listdir(nvd)):

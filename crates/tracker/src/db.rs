@@ -148,11 +148,12 @@ pub trait Db: Send {
     fn commit(&mut self) -> Result<()>;
     fn rollback(&mut self) -> Result<()>;
 
-    /// Lets the query planner see what a bulk load changed (callers use it after loads
-    /// of at least [`BULK`] rows; it reads samples of every table). PostgreSQL plans from
+    /// Lets the query planner see what a bulk load changed in `tables` (callers use it
+    /// after loads of at least [`BULK`] rows; it reads a sample of each table). PostgreSQL plans from
     /// sampled statistics that a fresh bulk load leaves empty (it then scans whole tables
     /// where an index would do); SQLite plans from its indexes alone.
-    fn refresh_statistics(&mut self) -> Result<()> {
+    fn refresh_statistics(&mut self, tables: &[&str]) -> Result<()> {
+        let _ = tables;
         Ok(())
     }
 }

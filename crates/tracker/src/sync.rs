@@ -82,11 +82,18 @@ pub fn recorded(
     source: &str,
     work: impl FnOnce(&mut dyn Db) -> Result<Summary>,
 ) -> Result<Summary> {
+    // The tables each kind of import writes, whose statistics a bulk load makes stale.
+    let tables: &[&str] = match source {
+        "apkindex" => &["package", "origin_version", "dirty"],
+        "secdb" | "aports" => &["fix", "dirty"],
+        "rejections" => &["rejection", "dirty"],
+        _ => &["cve_record", "cve_product", "product_key", "dirty"],
+    };
     let seq = import::start_run(db, source, import::now())?;
     let result = db::transaction(db, work);
     import::finish_run(db, seq, &result)?;
     if result.as_ref().is_ok_and(|s| s.changed >= db::BULK) {
-        db.refresh_statistics()?;
+        db.refresh_statistics(tables)?;
     }
     result
 }

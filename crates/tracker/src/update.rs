@@ -67,7 +67,7 @@ pub fn update(
 ) -> Result<UpdateSummary> {
     let summary = db::transaction(db, |db| run(db, config, full, progress))?;
     if summary.changed >= db::BULK {
-        db.refresh_statistics()?;
+        db.refresh_statistics(&["state", "state_event"])?;
     }
     Ok(summary)
 }

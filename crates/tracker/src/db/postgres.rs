@@ -554,8 +554,11 @@ impl Db for PostgresDb {
             .map_err(|e| self.err("COMMIT", &e))
     }
 
-    fn refresh_statistics(&mut self) -> Result<()> {
-        self.execute_script("ANALYZE")
+    fn refresh_statistics(&mut self, tables: &[&str]) -> Result<()> {
+        if tables.is_empty() {
+            return Ok(());
+        }
+        self.execute_script(&format!("ANALYZE {}", tables.join(", ")))
     }
 
     fn rollback(&mut self) -> Result<()> {
