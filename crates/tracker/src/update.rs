@@ -110,7 +110,10 @@ fn run(
     std::thread::scope(|scope| -> Result<()> {
         scope.spawn(move || {
             for loaded in work {
-                if to_writer.send(compute(loaded, published, mapper)).is_err() {
+                if to_writer
+                    .send(compute(loaded, published, mapper, time))
+                    .is_err()
+                {
                     break;
                 }
             }
@@ -125,7 +128,7 @@ fn run(
             }
             in_flight += 1;
             if in_flight == 2 {
-                write_computed(db, recv(&done)?, time, &mut summary)?;
+                write_computed(db, recv(&done)?, &mut summary)?;
                 in_flight -= 1;
             }
             summary.cves += chunk.len() as u64;
@@ -134,7 +137,7 @@ fn run(
         // Dropping the sender ends the worker once it has done the rest.
         drop(to_worker);
         for _ in 0..in_flight {
-            write_computed(db, recv(&done)?, time, &mut summary)?;
+            write_computed(db, recv(&done)?, &mut summary)?;
         }
         Ok(())
     })?;
@@ -387,8 +390,10 @@ struct Loaded {
 
 /// A chunk's new states, with its stored ones to compare.
 struct Computed {
-    old: HashMap<StateKey, StoredState>,
-    new: BTreeMap<StateKey, StateRow>,
+    /// States computed.
+    states: u64,
+    /// What to write.
+    diff: Difference,
 }
 
 fn recv(done: &mpsc::Receiver<Result<Computed>>) -> Result<Computed> {
@@ -396,19 +401,19 @@ fn recv(done: &mpsc::Receiver<Result<Computed>>) -> Result<Computed> {
         .map_err(|_| Error::new(ErrorKind::Database, "the state worker stopped"))?
 }
 
-fn write_computed(
-    db: &mut dyn Db,
-    computed: Computed,
-    time: i64,
-    summary: &mut UpdateSummary,
-) -> Result<()> {
-    summary.states += computed.new.len() as u64;
-    summary.changed += write_difference(db, &computed.old, &computed.new, time)?;
+fn write_computed(db: &mut dyn Db, computed: Computed, summary: &mut UpdateSummary) -> Result<()> {
+    summary.states += computed.states;
+    summary.changed += write_difference(db, computed.diff)?;
     Ok(())
 }
 
 /// Decides the states of a loaded chunk (no database: runs on the worker thread).
-fn compute(loaded: Loaded, published: &Published, mapper: &Mapper<'_>) -> Result<Computed> {
+fn compute(
+    loaded: Loaded,
+    published: &Published,
+    mapper: &Mapper<'_>,
+    time: i64,
+) -> Result<Computed> {
     let Loaded {
         ids,
         mut records,
@@ -431,7 +436,10 @@ fn compute(loaded: Loaded, published: &Published, mapper: &Mapper<'_>) -> Result
             &mut new,
         )?;
     }
-    Ok(Computed { old, new })
+    Ok(Computed {
+        states: new.len() as u64,
+        diff: difference(&old, &new, time),
+    })
 }
 
 /// Loads what the engine needs about a chunk of CVEs, and their stored states.
@@ -634,31 +642,46 @@ fn decide_cve(
     Ok(())
 }
 
-/// Writes new, changed and removed states, with an event for each change of state.
-fn write_difference(
-    db: &mut dyn Db,
+/// The rows an update writes for a chunk: built on the worker (explanations deflated
+/// there), written by the database thread.
+struct Difference {
+    /// New and changed states, as `state` rows.
+    rows: Vec<Vec<Value>>,
+    /// Changed and removed states, deleted first.
+    gone: Vec<StateKey>,
+    /// One `state_event` row per change of state.
+    events: Vec<Vec<Value>>,
+    /// States added, changed or removed.
+    changed: u64,
+}
+
+/// Compares new states with the stored ones: changed rows are deleted and inserted again
+/// (two statements per hundred rows instead of one UPDATE per row: round trips are what
+/// an incremental update costs), with an event for each change of state.
+fn difference(
     old: &HashMap<StateKey, StoredState>,
     new: &BTreeMap<StateKey, StateRow>,
     time: i64,
-) -> Result<u64> {
-    let mut rows = Vec::new();
-    let mut events = Vec::new();
-    // Changed rows are deleted and inserted again: two statements per hundred rows
-    // instead of one UPDATE per row (round trips are what an incremental update costs).
-    let mut gone: Vec<&StateKey> = Vec::new();
+) -> Difference {
+    let mut d = Difference {
+        rows: Vec::new(),
+        gone: Vec::new(),
+        events: Vec::new(),
+        changed: 0,
+    };
     for (key, row) in new {
         let old_state = match old.get(key) {
             Some(o) if o.digest == row.digest => continue,
             Some(o) => {
-                gone.push(key);
+                d.gone.push(key.clone());
                 Some(o.state.as_str())
             }
             None => None,
         };
         if old_state != Some(row.state.as_str()) {
-            events.push(event(key, old_state, Some(&row.state), time));
+            d.events.push(event(key, old_state, Some(&row.state), time));
         }
-        rows.push(vec![
+        d.rows.push(vec![
             Value::from(key.0.as_str()),
             key.1.as_str().into(),
             key.2.as_str().into(),
@@ -673,15 +696,20 @@ fn write_difference(
             time.into(),
         ]);
     }
-    let changed_rows = gone.len();
+    d.changed = d.rows.len() as u64;
     for (key, o) in old {
         if !new.contains_key(key) {
-            gone.push(key);
-            events.push(event(key, Some(&o.state), None, time));
+            d.gone.push(key.clone());
+            d.events.push(event(key, Some(&o.state), None, time));
+            d.changed += 1;
         }
     }
-    let changed = (rows.len() + gone.len() - changed_rows) as u64;
-    for keys in gone.chunks(100) {
+    d
+}
+
+/// Writes a chunk's difference; returns the states added, changed or removed.
+fn write_difference(db: &mut dyn Db, d: Difference) -> Result<u64> {
+    for keys in d.gone.chunks(100) {
         let tuples: Vec<String> = (0..keys.len())
             .map(|i| {
                 let p = 4 * i;
@@ -715,7 +743,7 @@ fn write_difference(
             "digest",
             "changed_at",
         ],
-        &mut rows.into_iter(),
+        &mut d.rows.into_iter(),
     )?;
     db.insert_rows(
         "state_event",
@@ -728,9 +756,9 @@ fn write_difference(
             "old_state",
             "new_state",
         ],
-        &mut events.into_iter(),
+        &mut d.events.into_iter(),
     )?;
-    Ok(changed)
+    Ok(d.changed)
 }
 
 fn event(key: &StateKey, old: Option<&str>, new: Option<&str>, time: i64) -> Vec<Value> {
