@@ -101,6 +101,9 @@ fn run(
         ..UpdateSummary::default()
     };
     let time = now();
+    // The first update of a database records no events: every state would be one, and
+    // "recent changes" would start buried under the initial import.
+    let events = !(full && db::count(db, "state")? == 0);
     let ids: Vec<&String> = cves.iter().collect();
     // This thread loads and writes; a worker decides, one chunk behind, so that the
     // engine's CPU time overlaps the database's.
@@ -111,7 +114,7 @@ fn run(
         scope.spawn(move || {
             for loaded in work {
                 if to_writer
-                    .send(compute(loaded, published, mapper, time))
+                    .send(compute(loaded, published, mapper, time, events))
                     .is_err()
                 {
                     break;
@@ -413,6 +416,7 @@ fn compute(
     published: &Published,
     mapper: &Mapper<'_>,
     time: i64,
+    events: bool,
 ) -> Result<Computed> {
     let Loaded {
         ids,
@@ -438,7 +442,7 @@ fn compute(
     }
     Ok(Computed {
         states: new.len() as u64,
-        diff: difference(&old, &new, time),
+        diff: difference(&old, &new, time, events),
     })
 }
 
@@ -662,6 +666,7 @@ fn difference(
     old: &HashMap<StateKey, StoredState>,
     new: &BTreeMap<StateKey, StateRow>,
     time: i64,
+    events: bool,
 ) -> Difference {
     let mut d = Difference {
         rows: Vec::new(),
@@ -678,7 +683,7 @@ fn difference(
             }
             None => None,
         };
-        if old_state != Some(row.state.as_str()) {
+        if events && old_state != Some(row.state.as_str()) {
             d.events.push(event(key, old_state, Some(&row.state), time));
         }
         d.rows.push(vec![
