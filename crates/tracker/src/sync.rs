@@ -352,9 +352,67 @@ fn nvd_files(path: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Imports CVE records from files, directories or URLs in one transaction. Parsing runs
-/// on a second thread while this one writes. A malformed record is a warning and
-/// skipped; a malformed file fails the import.
+/// A piece of CVE input that one reader thread parses whole.
+#[derive(Debug)]
+enum Unit {
+    /// An NVD file (API page, record or 1.1 feed).
+    Nvd(PathBuf),
+    /// Some CVE 5 record files of a directory tree.
+    Cve5Files(Vec<PathBuf>),
+    /// A CVE 5 zip or single record.
+    Cve5Path(PathBuf),
+}
+
+impl Unit {
+    /// Parses the unit; a record that fails is an `Err` in the list, a file that fails
+    /// is the `Err` of the whole.
+    fn read(&self) -> Result<Vec<Result<Prepared>>> {
+        let mut out = Vec::new();
+        // Serialising here keeps the writing thread free for the database.
+        let mut push = |r: Result<Cve>| out.push(r.and_then(Prepared::new));
+        match self {
+            Unit::Nvd(path) => drop(secfixes_cve::nvd::read_path(path, &mut push)?),
+            Unit::Cve5Files(files) => {
+                for f in files {
+                    push(secfixes_cve::cve5::walk::read_file(f));
+                }
+            }
+            Unit::Cve5Path(path) => drop(secfixes_cve::cve5::walk::read_path(path, &mut push)?),
+        }
+        Ok(out)
+    }
+}
+
+/// How many CVE 5 record files make one unit of work.
+const CVE5_FILES_PER_UNIT: usize = 256;
+
+/// The units of work of some CVE sources, in the order their records are applied.
+fn units(format: CveFormat, paths: &[PathBuf]) -> Result<Vec<Unit>> {
+    let mut out = Vec::new();
+    for path in paths {
+        match format {
+            CveFormat::Nvd => out.extend(nvd_files(path)?.into_iter().map(Unit::Nvd)),
+            CveFormat::Cve5 if path.is_dir() => {
+                let files = secfixes_cve::cve5::walk::record_files(path)?;
+                out.extend(
+                    files
+                        .chunks(CVE5_FILES_PER_UNIT)
+                        .map(|c| Unit::Cve5Files(c.to_vec())),
+                );
+            }
+            CveFormat::Cve5 => out.push(Unit::Cve5Path(path.clone())),
+        }
+    }
+    Ok(out)
+}
+
+/// How many threads parse CVE input while this one writes.
+const READERS: usize = 2;
+
+/// Imports CVE records from files, directories or URLs in one transaction. Two threads
+/// parse units of input (files, or batches of record files) while this one writes them
+/// in input order, so that a later file's record of a CVE still replaces an earlier
+/// one's. A malformed record is a warning and skipped; a malformed file fails the import.
 pub fn import_cves(
     db: &mut dyn Db,
     format: CveFormat,
@@ -364,53 +422,46 @@ pub fn import_cves(
 ) -> Result<Summary> {
     let mut paths = Vec::new();
     for source in sources {
-        let local = inputs.local(source)?;
-        match format {
-            CveFormat::Nvd => paths.extend(nvd_files(&local)?),
-            CveFormat::Cve5 => paths.push(local),
-        }
+        paths.push(inputs.local(source)?);
     }
+    let units = units(format, &paths)?;
     let bar = reporter.step(format.source_name(), 0);
     let summary = recorded(db, format.source_name(), |db| {
         let mut writer = CveImport::new(db, format.source_name())?;
         let mut warnings = Vec::new();
-        let (tx, rx) = mpsc::sync_channel::<Result<Prepared>>(4096);
-        let read = std::thread::scope(|scope| -> Result<()> {
-            let reader = scope.spawn(move || -> Result<()> {
-                for path in &paths {
-                    // Serialising here keeps the writing thread free for the database.
-                    let mut send = |r: Result<Cve>| {
-                        let _ = tx.send(r.and_then(Prepared::new));
-                    };
-                    match format {
-                        CveFormat::Nvd => {
-                            secfixes_cve::nvd::read_path(path, &mut send).map(drop)?
-                        }
-                        CveFormat::Cve5 => {
-                            secfixes_cve::cve5::walk::read_path(path, &mut send).map(drop)?
+        let (tx, rx) = mpsc::sync_channel::<(usize, Result<Vec<Result<Prepared>>>)>(2 * READERS);
+        std::thread::scope(|scope| -> Result<()> {
+            let units = &units;
+            for k in 0..READERS {
+                let tx = tx.clone();
+                scope.spawn(move || {
+                    for (i, unit) in units.iter().enumerate().skip(k).step_by(READERS) {
+                        if tx.send((i, unit.read())).is_err() {
+                            return;
                         }
                     }
-                }
-                Ok(())
-            });
-            let mut written: Result<()> = Ok(());
-            for record in rx {
-                bar.inc(1);
-                match record {
-                    Ok(prepared) => {
-                        if written.is_ok() {
-                            written = writer.add_prepared(db, prepared);
+                });
+            }
+            drop(tx);
+            // Units arrive in any order; they are written in input order.
+            let mut early = std::collections::BTreeMap::new();
+            let mut next = 0;
+            for (i, parsed) in rx {
+                early.insert(i, parsed);
+                while let Some(parsed) = early.remove(&next) {
+                    next += 1;
+                    // An error returns, which drops the receiver and stops the readers.
+                    for record in parsed? {
+                        bar.inc(1);
+                        match record {
+                            Ok(prepared) => writer.add_prepared(db, prepared)?,
+                            Err(e) => warnings.push(format!("{e} (record skipped)")),
                         }
                     }
-                    Err(e) => warnings.push(format!("{e} (record skipped)")),
                 }
             }
-            let read = reader
-                .join()
-                .map_err(|_| Error::new(ErrorKind::Io, "the CVE reader thread panicked"))?;
-            written.and(read)
-        });
-        read?;
+            Ok(())
+        })?;
         let mut summary = writer.finish(db)?;
         summary.warnings = warnings;
         Ok(summary)
