@@ -175,6 +175,28 @@ pub fn transaction<T>(db: &mut dyn Db, work: impl FnOnce(&mut dyn Db) -> Result<
     }
 }
 
+/// Fails unless row `n` (1-based) of a bulk load into `table` has one value per column;
+/// both backends check before they send a row.
+pub(crate) fn check_row_width(
+    table: &str,
+    columns: &[&str],
+    values: &[Value],
+    n: u64,
+) -> Result<()> {
+    if values.len() == columns.len() {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::Database,
+        format!(
+            "row {n} has {} values for {} columns",
+            values.len(),
+            columns.len()
+        ),
+    )
+    .in_field(table))
+}
+
 /// Opens the database at `url` and brings its schema up to date.
 pub fn open(url: &str) -> Result<Box<dyn Db>> {
     if let Some(path) = url.strip_prefix("sqlite:") {

@@ -512,14 +512,8 @@ impl Db for PostgresDb {
         let mut n: u64 = 0;
         for values in rows {
             // Returning before `finish` drops the writer, which aborts the COPY.
-            if values.len() != columns.len() {
-                return Err(fail(format!(
-                    "row {} has {} values for {} columns",
-                    n + 1,
-                    values.len(),
-                    columns.len()
-                )));
-            }
+            super::check_row_width(table, columns, &values, n + 1)
+                .map_err(|e| e.in_file(&label))?;
             let params = values
                 .iter()
                 .zip(&types)

@@ -201,17 +201,7 @@ impl Db for SqliteDb {
             .map_err(|e| db_error(&self.path, &e).in_field(table))?;
         let mut n = 0;
         for values in rows {
-            if values.len() != columns.len() {
-                return Err(Error::new(
-                    ErrorKind::Database,
-                    format!(
-                        "a row of {} values for {} columns",
-                        values.len(),
-                        columns.len()
-                    ),
-                )
-                .in_field(table));
-            }
+            super::check_row_width(table, columns, &values, n + 1)?;
             bind(&mut stmt, &values).map_err(|e| db_error(&self.path, &e))?;
             stmt.raw_execute()
                 .map_err(|e| db_error(&self.path, &e).in_field(table))?;
