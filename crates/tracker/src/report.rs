@@ -53,9 +53,14 @@ pub fn check_tag(db: &mut dyn Db, tag: &str) -> Result<()> {
 pub fn branch(db: &mut dyn Db, tag: &str, all: bool) -> Result<Vec<ReportRow>> {
     check_tag(db, tag)?;
     let filter = if all {
-        ""
+        String::new()
     } else {
-        " AND s.state IN ('vulnerable', 'possibly-vulnerable', 'unknown')"
+        let open: Vec<String> = State::ALL
+            .into_iter()
+            .filter(|s| s.is_open())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        format!(" AND s.state IN ({})", open.join(", "))
     };
     let sql = format!(
         "SELECT s.origin, s.version, s.vuln_id, s.state, s.fixed_version, s.severity, \

@@ -69,10 +69,6 @@ impl Inputs {
             }
         }
     }
-
-    pub fn client(&mut self) -> &mut Client {
-        &mut self.client
-    }
 }
 
 /// Runs `work` as one recorded import: in a transaction, with an `import_run` row saying
