@@ -250,6 +250,25 @@ pub fn set_meta(db: &mut dyn Db, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// Counts a committed change of what the store holds (an import or an update), so that
+/// readers that cache pages (the web server) know when to read again. Call inside the
+/// change's transaction.
+pub fn bump_generation(db: &mut dyn Db) -> Result<()> {
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES ('generation', '1') \
+         ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)",
+        &[],
+    )?;
+    Ok(())
+}
+
+/// The store's generation: it changes whenever an import or update commits.
+pub fn generation(db: &mut dyn Db) -> Result<i64> {
+    Ok(get_meta(db, "generation")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
 /// A migration: its number and the SQL that brings the schema from the previous one.
 pub(crate) struct Migration {
     pub version: i64,

@@ -10,10 +10,12 @@
 //! - [`engine`]: the state engine, a pure function from facts to verdicts with explanations.
 //! - [`import`]: transactional imports of indexes, secdb, rejections, aports and CVEs.
 //! - [`update`]: full and incremental recomputation of the stored states.
+//! - [`browse`]: what the web UI and API show, one read per page.
 //! - [`report`]: the rows of a branch report and the explanation of one verdict.
 //! - [`sync`]: the configured imports, each in one transaction, and `sync` (all, then update).
 #![forbid(unsafe_code)]
 
+pub mod browse;
 pub mod config;
 pub mod db;
 pub mod engine;

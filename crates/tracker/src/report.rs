@@ -1,12 +1,9 @@
 //! Reading verdicts back: the rows of a branch report and the explanation of one
 //! (vulnerability, package, repository) with the date its fix shipped.
 
-use std::cmp::Ordering;
-
 use serde::Serialize;
 
-use secfixes_apk::version;
-
+use crate::browse::states::{self, Filter};
 use crate::db::{Db, Value};
 use crate::engine::{Explanation, State};
 use crate::{Error, ErrorKind, Result};
@@ -52,42 +49,19 @@ pub fn check_tag(db: &mut dyn Db, tag: &str) -> Result<()> {
 /// and CVE.
 pub fn branch(db: &mut dyn Db, tag: &str, all: bool) -> Result<Vec<ReportRow>> {
     check_tag(db, tag)?;
-    let filter = if all {
-        String::new()
-    } else {
-        let open: Vec<String> = State::ALL
-            .into_iter()
-            .filter(|s| s.is_open())
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect();
-        format!(" AND s.state IN ({})", open.join(", "))
-    };
-    let sql = format!(
-        "SELECT s.origin, s.version, s.vuln_id, s.state, s.fixed_version, s.severity, \
-         ov.maintainer FROM state s JOIN origin_version ov ON ov.repo_tag = s.repo_tag \
-         AND ov.origin = s.origin AND ov.version = s.version \
-         WHERE s.repo_tag = $1 AND ov.published = 1{filter} \
-         ORDER BY s.origin, s.version, s.vuln_id"
-    );
-    let mut rows = Vec::new();
-    db.query(&sql, &[tag.into()], &mut |row| {
-        rows.push(ReportRow {
-            origin: row.req_text(0)?,
-            version: row.req_text(1)?,
-            cve: row.req_text(2)?,
-            state: parse_state(&row.req_text(3)?)?,
-            fixed_version: row.text(4)?,
-            severity: row.text(5)?,
-            maintainer: row.text(6)?,
-        });
-        Ok(())
-    })?;
-    Ok(rows)
-}
-
-fn parse_state(s: &str) -> Result<State> {
-    State::parse(s)
-        .ok_or_else(|| Error::new(ErrorKind::Database, format!("unknown state {s:?} stored")))
+    Ok(states::list(db, Filter::Branch(tag), false)?
+        .into_iter()
+        .filter(|r| all || r.state.is_open())
+        .map(|r| ReportRow {
+            origin: r.origin,
+            version: r.version,
+            cve: r.cve,
+            state: r.state,
+            fixed_version: r.fixed_version,
+            severity: r.severity,
+            maintainer: r.maintainer,
+        })
+        .collect())
 }
 
 /// The verdict of one published version, with its reasons.
@@ -116,12 +90,11 @@ pub fn explain(db: &mut dyn Db, cve: &str, origin: &str, tag: &str) -> Result<Ve
          FROM state WHERE vuln_id = $1 AND repo_tag = $2 AND origin = $3 ORDER BY version",
         &params,
         &mut |row| {
-            let json = crate::packed::unpack(&row.req_blob(6)?)?;
-            let explanation: Explanation = serde_json::from_str(&json)
-                .map_err(|e| Error::new(ErrorKind::Database, format!("stored explanation: {e}")))?;
+            let explanation: Explanation =
+                crate::browse::stored_json(&row.req_blob(6)?, "explanation")?;
             out.push(Explained {
                 version: row.req_text(0)?,
-                state: parse_state(&row.req_text(1)?)?,
+                state: states::parse_state(&row.req_text(1)?)?,
                 fixed_version: row.text(2)?,
                 fix_source: row.text(3)?,
                 severity: row.text(4)?,
@@ -133,25 +106,10 @@ pub fn explain(db: &mut dyn Db, cve: &str, origin: &str, tag: &str) -> Result<Ve
         },
     )?;
     if out.iter().any(|e| e.state == State::Fixed) {
-        let mut history = Vec::new();
-        db.query(
-            "SELECT version, MIN(first_seen), MIN(build_time) FROM package \
-             WHERE repo_tag = $1 AND origin = $2 GROUP BY version",
-            &[tag.into(), origin.into()],
-            &mut |row| {
-                let first_seen = row.req_int(1)?;
-                let built = row.int(2)?.unwrap_or(first_seen);
-                history.push((row.req_text(0)?, first_seen.min(built)));
-                Ok(())
-            },
-        )?;
+        let history = states::ship_times(db, tag, origin)?;
         for e in &mut out {
             if let (State::Fixed, Some(fix)) = (e.state, &e.fixed_version) {
-                e.fix_shipped = history
-                    .iter()
-                    .filter(|(v, _)| version::compare(v, fix) != Ordering::Less)
-                    .map(|(_, t)| *t)
-                    .min();
+                e.fix_shipped = states::shipped_at(&history, fix);
             }
         }
     }

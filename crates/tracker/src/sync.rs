@@ -86,7 +86,13 @@ pub fn recorded(
         _ => &["cve_record", "cve_product", "product_key", "dirty"],
     };
     let seq = import::start_run(db, source, import::now())?;
-    let result = db::transaction(db, work);
+    let result = db::transaction(db, |db| {
+        let summary = work(db)?;
+        if summary.changed > 0 {
+            db::bump_generation(db)?;
+        }
+        Ok(summary)
+    });
     import::finish_run(db, seq, &result)?;
     if result.as_ref().is_ok_and(|s| s.changed >= db::BULK) {
         db.refresh_statistics(tables)?;

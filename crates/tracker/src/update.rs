@@ -147,6 +147,9 @@ fn run(
     db.execute("DELETE FROM dirty", &[])?;
     db::set_meta(db, "mapping", &fingerprint)?;
     db::set_meta(db, "last_update", &time.to_string())?;
+    if summary.changed > 0 {
+        db::bump_generation(db)?;
+    }
     Ok(summary)
 }
 

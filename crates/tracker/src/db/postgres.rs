@@ -18,10 +18,16 @@ use postgres::{Client, NoTls, Statement};
 use super::{Backend, Db, Migration, Row, Value};
 use crate::{Error, ErrorKind, Result};
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../../migrations/postgres/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../../migrations/postgres/0002_browse.sql"),
+    },
+];
 
 /// The advisory lock key held while migrating, so that processes starting together
 /// against a fresh database do not race to create the same tables ("secfixes" in ASCII).

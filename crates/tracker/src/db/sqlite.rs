@@ -7,10 +7,16 @@ use rusqlite::types::ValueRef;
 use super::{Backend, Db, Migration, Row, Value};
 use crate::{Error, ErrorKind, Result};
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../../migrations/sqlite/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../../migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../../migrations/sqlite/0002_browse.sql"),
+    },
+];
 
 /// A connection to a SQLite database file.
 #[derive(Debug)]

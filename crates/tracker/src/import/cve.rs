@@ -211,7 +211,14 @@ impl CveImport {
         let source = self.source;
         db.insert_rows(
             "cve_record",
-            &["cve_id", "source", "modified", "digest", "doc"],
+            &[
+                "cve_id",
+                "source",
+                "modified",
+                "digest",
+                "doc",
+                "description",
+            ],
             &mut pending.into_iter().map(|(cve, doc, digest)| {
                 vec![
                     Value::from(cve.id),
@@ -219,6 +226,7 @@ impl CveImport {
                     cve.last_modified.into(),
                     digest.into(),
                     doc.into(),
+                    cve.description.into(),
                 ]
             }),
         )?;
