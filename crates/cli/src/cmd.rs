@@ -12,6 +12,7 @@ pub mod import;
 pub mod installed;
 pub mod report;
 pub mod secdb;
+pub mod serve;
 pub mod sync;
 pub mod update;
 pub mod version;
@@ -48,6 +49,8 @@ enum Command {
     Explain(explain::Args),
     /// Parse CPE 2.3 names and match them (NISTIR 7695/7696).
     Cpe(cpe::Args),
+    /// Serve the web UI and JSON-LD API (default 127.0.0.1:8080).
+    Serve(serve::Args),
 }
 
 /// Runs the parsed command line. `Err` is reported on stderr with exit status 2.
@@ -64,5 +67,6 @@ pub fn run(cli: Cli) -> Result<Status, Box<dyn std::error::Error>> {
         Command::Report(args) => report::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Cpe(args) => cpe::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
