@@ -13,11 +13,13 @@
 //! - [`browse`]: what the web UI and API show, one read per page.
 //! - [`report`]: the rows of a branch report and the explanation of one verdict.
 //! - [`sync`]: the configured imports, each in one transaction, and `sync` (all, then update).
+//! - [`demo`]: the bundled demo distribution and its loader, for `secfixes demo`.
 #![forbid(unsafe_code)]
 
 pub mod browse;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod engine;
 pub mod import;
 pub mod mapping;
