@@ -1,0 +1,181 @@
+//! The web UI in a real browser and the JSON-LD through a real JSON-LD processor.
+//!
+//! Loads the bundled demo distribution into a new SQLite store, serves it in-process on
+//! 127.0.0.1 (a free port), and runs the node tests in `e2e/` against it: `browse.test.mjs`
+//! drives Debian's chromium through playwright-core (follows links, searches, filters a
+//! branch, checks for console errors and CSP violations, takes screenshots into
+//! `target/e2e-artifacts`), and `jsonld.test.mjs` expands every route's JSON-LD with
+//! jsonld.js in safe mode, which fails on any term the context does not define.
+//!
+//! It needs node, `e2e/node_modules` (`npm ci --prefix e2e`) and `/usr/bin/chromium`
+//! (Debian's `chromium`); `.ci/run` installs both. When one is missing the test fails
+//! under CI (`CI` set) and elsewhere says loudly that it is skipped.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use secfixes_web::{App, Settings, router};
+
+/// Where the browser is: Debian's package, never a download.
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The longest the node tests may take before they count as hung.
+const TIMEOUT: Duration = Duration::from_secs(600);
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Fails under CI, where nothing may be skipped; elsewhere says loudly that the test is
+/// skipped (on the stderr handle: the harness captures `eprintln!`).
+fn skip_outside_ci(why: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("{why}; CI must run this test (.ci/run installs it)");
+    }
+    let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: {why} ***\n");
+}
+
+/// What is missing for the node tests, if anything.
+fn missing(e2e: &Path) -> Option<String> {
+    if Command::new("node")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_err()
+    {
+        return Some("the `node` command is not installed".to_owned());
+    }
+    for module in ["playwright-core", "jsonld"] {
+        if !e2e.join("node_modules").join(module).is_dir() {
+            return Some(format!(
+                "e2e/node_modules/{module} is missing (run `npm ci --prefix e2e`)"
+            ));
+        }
+    }
+    if !Path::new(CHROMIUM).is_file() {
+        return Some(format!("{CHROMIUM} is missing (apt-get install chromium)"));
+    }
+    None
+}
+
+/// The node test files, `e2e/*.test.mjs` (node 20's `--test` takes no globs).
+fn test_files(e2e: &Path) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(e2e)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".test.mjs"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no e2e/*.test.mjs");
+    files
+}
+
+#[test]
+fn web_ui_in_chromium_and_json_ld_in_jsonld_js() {
+    let root = workspace();
+    let e2e = root.join("e2e");
+    if let Some(why) = missing(&e2e) {
+        skip_outside_ci(&why);
+        return;
+    }
+
+    // The demo distribution in a new store.
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite:{}", dir.path().join("demo.db").display());
+    {
+        let mut db = secfixes_tracker::db::open(&database).unwrap();
+        secfixes_tracker::demo::load(db.as_mut(), &secfixes_tracker::sync::Quiet)
+            .expect("the demo loads");
+    }
+
+    // The server, in this process, on a free port.
+    let mut settings = Settings::new(database);
+    settings.site_name = secfixes_tracker::demo::NAME.to_owned();
+    let app = Arc::new(App::new(&settings).unwrap());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    runtime.spawn(async move { axum::serve(listener, router(app)).await });
+
+    // The node tests against it.
+    let artifacts = root.join("target/e2e-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let started = Instant::now();
+    let mut child = Command::new("node")
+        .args([
+            "--test",
+            "--test-concurrency=1",
+            "--test-reporter=spec",
+            "--test-timeout=300000",
+        ])
+        .args(test_files(&e2e))
+        .current_dir(&e2e)
+        .env("SECFIXES_E2E_URL", &base)
+        .env("SECFIXES_E2E_ARTIFACTS", &artifacts)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node starts");
+    // Read both pipes while waiting, so a chatty run cannot block on a full pipe.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut s).unwrap();
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut s).unwrap();
+        s
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the e2e tests took longer than {TIMEOUT:?}:\n{}\n{}",
+                out.join().unwrap(),
+                err.join().unwrap()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let (stdout, stderr) = (out.join().unwrap(), err.join().unwrap());
+    let elapsed = started.elapsed();
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    assert!(
+        status.success(),
+        "the e2e tests failed ({status}) against {base}:\n{stdout}\n{stderr}"
+    );
+    // One line on the stderr handle (the harness hides `eprintln!` of passing tests).
+    let tests = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("ℹ tests "))
+        .unwrap_or("?")
+        .to_owned();
+    let _ = writeln!(
+        std::io::stderr(),
+        "e2e: {tests} node tests ok in {:.1} s against {base}; screenshots in {}",
+        elapsed.as_secs_f64(),
+        artifacts.display()
+    );
+}
