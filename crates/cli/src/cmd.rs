@@ -7,6 +7,7 @@ use crate::exit::Status;
 pub mod apkbuild;
 pub mod apkindex;
 pub mod cpe;
+pub mod demo;
 pub mod explain;
 pub mod import;
 pub mod installed;
@@ -51,6 +52,8 @@ enum Command {
     Cpe(cpe::Args),
     /// Serve the web UI and JSON-LD API (default 127.0.0.1:8080).
     Serve(serve::Args),
+    /// Serve a bundled example distribution from a temporary SQLite database.
+    Demo(demo::Args),
 }
 
 /// Runs the parsed command line. `Err` is reported on stderr with exit status 2.
@@ -68,5 +71,6 @@ pub fn run(cli: Cli) -> Result<Status, Box<dyn std::error::Error>> {
         Command::Explain(args) => explain::run(args),
         Command::Cpe(args) => cpe::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Demo(args) => demo::run(args),
     }
 }

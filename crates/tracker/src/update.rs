@@ -104,7 +104,9 @@ fn run(
     // The first update of a database records no events: every state would be one, and
     // "recent changes" would start buried under the initial import.
     let events = !(full && db::count(db, "state")? == 0);
-    let ids: Vec<&String> = cves.iter().collect();
+    // In id order, so that events are numbered the same way on every run.
+    let mut ids: Vec<&String> = cves.iter().collect();
+    ids.sort_unstable();
     // This thread loads and writes; a worker decides, one chunk behind, so that the
     // engine's CPU time overlaps the database's.
     let (to_worker, work) = mpsc::sync_channel::<Loaded>(1);
@@ -705,12 +707,15 @@ fn difference(
         ]);
     }
     d.changed = d.rows.len() as u64;
-    for (key, o) in old {
-        if !new.contains_key(key) {
-            d.gone.push(key.clone());
-            d.events.push(event(key, Some(&o.state), None, time));
-            d.changed += 1;
-        }
+    let mut removed: Vec<(&StateKey, &StoredState)> = old
+        .iter()
+        .filter(|(key, _)| !new.contains_key(*key))
+        .collect();
+    removed.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for (key, o) in removed {
+        d.gone.push(key.clone());
+        d.events.push(event(key, Some(&o.state), None, time));
+        d.changed += 1;
     }
     d
 }
