@@ -120,13 +120,14 @@ async function resultCount(page) {
 }
 
 /** Sets the branch filter form and submits it with its button, as a person would. */
-async function filter(p, { state, severity, maintainer, sort, order }) {
+async function filter(p, { state, severity, maintainer, sort, order, perPage }) {
   const form = p.page.locator('form.filters');
   if (state !== undefined) await form.locator('select[name=state]').selectOption(state);
   if (severity !== undefined) await form.locator('select[name=severity]').selectOption(severity);
   if (maintainer !== undefined) await form.locator('input[name=maintainer]').fill(maintainer);
   if (sort !== undefined) await form.locator('select[name=sort]').selectOption(sort);
   if (order !== undefined) await form.locator('select[name=order]').selectOption(order);
+  if (perPage !== undefined) await form.locator('input[name=per_page]').fill(String(perPage));
   await p.follow(form.locator('button[type=submit]'), (u) => u.pathname.startsWith('/branch/') && u.search !== '');
 }
 
@@ -273,8 +274,25 @@ describe('browsing', () => {
     assert.equal(await page.locator('p.empty').innerText(), 'No states match these filters.');
     assert.equal(await page.locator('table.states').count(), 0);
 
+    // Pages of two: the pager walks through the open states and back.
+    await filter(p, { maintainer: '', perPage: 2 });
+    const pages = Math.ceil(openCount(b) / 2);
+    assert.ok(pages > 1, `${b.tag} has more than two open states`);
+    assert.match(await page.locator('p.result-count').innerText(), new RegExp(`^${openCount(b)} states match, showing 1–2\\.$`));
+    assert.equal(await page.locator('nav.pager span').innerText(), `page 1 of ${pages}`);
+    assert.equal(await page.locator('nav.pager a[rel=prev]').count(), 0, 'no previous page on the first');
+    const page1 = (await branchRows(page)).map((r) => r.pkg + r.cve);
+    assert.equal(page1.length, 2);
+    await p.follow(page.locator('nav.pager a[rel=next]'), (u) => u.searchParams.get('page') === '2');
+    assert.equal(await page.locator('nav.pager span').innerText(), `page 2 of ${pages}`);
+    assert.equal(await page.locator('form.filters input[name=per_page]').inputValue(), '2', 'the form keeps the page size');
+    const page2 = (await branchRows(page)).map((r) => r.pkg + r.cve);
+    assert.ok(page2.length > 0 && page2.every((r) => !page1.includes(r)), 'page 2 has other rows');
+    await p.follow(page.locator('nav.pager a[rel=prev]'), (u) => u.searchParams.get('page') === '1');
+    assert.deepEqual((await branchRows(page)).map((r) => r.pkg + r.cve), page1, 'and back');
+
     // Sorting every state by CVE, then by severity (worst first).
-    await filter(p, { maintainer: '', state: 'all', sort: 'cve' });
+    await filter(p, { state: 'all', sort: 'cve', perPage: 100 });
     const byCve = (await branchRows(page)).map((r) => r.cve);
     assert.ok(byCve.length > 1);
     assert.deepEqual(byCve, [...byCve].sort(compareText), 'sorted by CVE');
