@@ -100,7 +100,7 @@ describe('JSON-LD', () => {
       '/',
       `/branch/${tag}`,
       `/branch/${tag}?state=all&sort=severity&per_page=50`,
-      `/branch/${tag}?state=vulnerable&page=2&per_page=5`,
+      `/branch/${tag}?state=vulnerable&page=2&per_page=2`,
       `/branch/${tag}/orphaned`,
       `/branch/${tag}/vuln-orphaned`,
       `/branch/${tag}/maintainer-issues`,

@@ -120,6 +120,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/health", get(pages::health::show))
         .route("/static/context.jsonld", get(context))
         .route("/static/style.css", get(style))
+        .route("/static/icon.svg", get(icon))
+        .route("/favicon.ico", get(icon))
         .fallback(not_found)
         .layer(middleware::from_fn(crate::error::render))
         .layer(middleware::from_fn(security::headers))
@@ -144,6 +146,19 @@ async fn style() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         STYLE,
+    )
+        .into_response()
+}
+
+const ICON: &str = include_str!("../static/icon.svg");
+
+async fn icon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ICON,
     )
         .into_response()
 }

@@ -24,6 +24,7 @@ pub fn page(site: &Site, title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — " (site.name) " security tracker" }
                 link rel="stylesheet" href="/static/style.css";
+                link rel="icon" type="image/svg+xml" href="/static/icon.svg";
                 link rel="alternate" type="application/atom+xml" title="Recent changes" href="/changes/feed.atom";
             }
             body {

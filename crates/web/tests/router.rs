@@ -344,6 +344,12 @@ async fn content_negotiation_fixes_the_originals_406() {
     let png = get_with(&app, "/", Some("image/png")).await;
     assert_eq!(png.status, StatusCode::NOT_ACCEPTABLE);
     assert_eq!(any.headers[header::VARY], "Accept");
+    // Browsers ask for an icon on their own; a 404 there is a console error on every page.
+    let icon = html(&app, "/favicon.ico").await;
+    assert_eq!(
+        (icon.status, icon.content_type.as_str()),
+        (StatusCode::OK, "image/svg+xml")
+    );
 }
 
 #[tokio::test]

@@ -219,6 +219,12 @@ async fn listing(
     }
     let total = kept.len();
     let pages = total.div_ceil(query.per_page).max(1);
+    if query.page > pages {
+        return Err(WebError::not_found(format!(
+            "there is no page {} of this listing: {total} rows make {pages} pages of {}",
+            query.page, query.per_page
+        )));
+    }
     let start = (query.page - 1).saturating_mul(query.per_page);
     let shown: Vec<&StateRow> = kept
         .iter()
@@ -341,7 +347,8 @@ fn filter_form(q: &Query, p: &Params, action: &str) -> Markup {
             (select("severity", "Severity", &severities, Some(p.text("severity").unwrap_or(""))))
             label { "Maintainer " input type="text" name="maintainer" value=(p.text("maintainer").unwrap_or("")); }
             (select("sort", "Sort by", &sorts, Some(p.text("sort").unwrap_or("package"))))
-            (select("order", "Order", &[("asc", "ascending"), ("desc", "descending")], Some(if q.descending { "desc" } else { "asc" })))
+            // "As sorted" leaves the order to the sort: worst first for severity and age.
+            (select("order", "Order", &[("", "as sorted"), ("asc", "ascending"), ("desc", "descending")], Some(p.text("order").unwrap_or(""))))
             label { "Per page " input type="number" name="per_page" min="1" max=(MAX_PER_PAGE) value=(q.per_page); }
             button type="submit" { "Filter" }
         }

@@ -220,6 +220,13 @@ fn cpe_uri(rule: &Rule) -> Option<&str> {
         .filter(|c| c.starts_with("cpe:"))
 }
 
+/// A source's ISO 8601 timestamp (`2026-02-10T14:15:07.000`, UTC) as a date, with the
+/// whole timestamp as its title.
+fn source_time(iso: &str) -> Markup {
+    let date = iso.get(..10).unwrap_or(iso);
+    html! { time datetime=(iso) title=(iso) { (date) } }
+}
+
 fn html_page(page: &CvePage) -> Markup {
     let record = page.record.as_ref();
     let chosen = record.and_then(severity::chosen);
@@ -244,8 +251,8 @@ fn html_page(page: &CvePage) -> Markup {
                         } @else { (cwe) }
                     } }
                 }
-                @if let Some(p) = &r.published { dt { "Published" } dd { (p) } }
-                @if let Some(m) = &r.last_modified { dt { "Last modified" } dd { (m) } }
+                @if let Some(p) = &r.published { dt { "Published" } dd { (source_time(p)) } }
+                @if let Some(m) = &r.last_modified { dt { "Last modified" } dd { (source_time(m)) } }
             }
             dt { "Sources" }
             dd { @if page.sources.is_empty() { span.muted { "none: only the distribution's own data names it" } } @else { (page.sources.join(", ")) } }
