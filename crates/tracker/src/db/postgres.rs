@@ -27,6 +27,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("../../migrations/postgres/0002_browse.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("../../migrations/postgres/0003_state_summary.sql"),
+    },
 ];
 
 /// The advisory lock key held while migrating, so that processes starting together
