@@ -9,12 +9,14 @@
 //! - [`package`]: one origin package: versions per branch, states, fixes, history.
 //! - [`maintainer`]: maintainers and orphaned packages.
 //! - [`changes`]: state changes, newest first, for the recent-changes page and feeds.
+//! - [`history`]: triage actions (rejections made and withdrawn), newest first.
 //! - [`search`]: CVE ids, package names, maintainers and free text.
 //! - [`health`]: each importer's last run, last success and last error.
 
 pub mod changes;
 pub mod cve;
 pub mod health;
+pub mod history;
 pub mod maintainer;
 pub mod overview;
 pub mod package;
@@ -44,11 +46,15 @@ pub struct RejectionRow {
     pub source: String,
     pub reason: Option<String>,
     pub rationale: Option<String>,
+    /// Who made it, their role and when (Unix seconds): triage rejections only.
+    pub actor: Option<String>,
+    pub actor_role: Option<String>,
+    pub created_at: Option<i64>,
 }
 
 const FIX_COLUMNS: &str = "repo_tag, origin, vuln_id, version, source FROM fix";
-const REJECTION_COLUMNS: &str =
-    "repo_tag, origin, vuln_id, source, reason, rationale FROM rejection";
+const REJECTION_COLUMNS: &str = "repo_tag, origin, vuln_id, source, reason, rationale, actor, actor_role, created_at \
+     FROM rejection";
 
 /// The recorded fixes where `column` (`vuln_id` or `origin`) is `key`.
 fn fixes(db: &mut dyn Db, column: &str, key: &str) -> Result<Vec<FixRow>> {
@@ -88,6 +94,9 @@ fn rejections(db: &mut dyn Db, column: &str, key: &str) -> Result<Vec<RejectionR
                 source: row.req_text(3)?,
                 reason: row.text(4)?,
                 rationale: row.text(5)?,
+                actor: row.text(6)?,
+                actor_role: row.text(7)?,
+                created_at: row.int(8)?,
             });
             Ok(())
         },

@@ -8,6 +8,7 @@
 //! lists, bad product patterns and unsupported database URLs. Whether the named files
 //! exist is checked by [`Config::check_paths`], when they are about to be read.
 
+mod auth;
 mod locate;
 mod mapping;
 mod raw;
@@ -16,6 +17,7 @@ mod source;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+pub use auth::{Auth, CLIENT_SECRET_ENV};
 pub use mapping::{
     Alias, Confidence, DEFAULT_MAPPING, LanguageRule, MappingConfig, ProductPattern, Transform,
 };
@@ -55,6 +57,8 @@ pub struct Config {
     /// cvelistV5 checkouts, zip files or URLs.
     pub cve5: Vec<Source>,
     pub mapping: MappingConfig,
+    /// `[auth]`: maintainer login; `None` when nobody can log in.
+    pub auth: Option<Auth>,
 }
 
 /// `[distribution]`.
@@ -155,6 +159,7 @@ impl Config {
             nvd_api: None,
             cve5: Vec::new(),
             mapping,
+            auth: None,
         }
     }
 
@@ -240,6 +245,9 @@ impl Config {
                 }
                 self.distribution.url = Some(url.get_ref().trim_end_matches('/').to_string());
             }
+        }
+        if let Some(auth) = &raw.auth {
+            self.auth = Some(auth::read(auth, loc)?);
         }
         if let Some(db) = &raw.database {
             check_database_url(db.url.get_ref())

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::db::{self, Db};
 use crate::engine::State;
 use crate::sync::{self, Inputs, Reporter};
-use crate::{Error, Result};
+use crate::{Error, ErrorKind, Result};
 
 /// The name of the demo distribution (its `[distribution] name`).
 pub const NAME: &str = "Demo Linux";
@@ -141,6 +141,19 @@ pub fn config(dir: &Path, rel: &str) -> Result<Config> {
     let path = dir.join(rel);
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
     Config::parse(&text, &path, dir)
+}
+
+/// The current demo configuration, read from the embedded files, for what needs only
+/// its mapping rules and branches (the web server's triage recomputes states with it);
+/// its source paths point into a `demo/` directory that need not exist.
+pub fn embedded_config() -> Result<Config> {
+    let (_, bytes) = FILES
+        .iter()
+        .find(|(rel, _)| *rel == CONFIG)
+        .ok_or_else(|| Error::new(ErrorKind::Config, "the demo has no demo.toml"))?;
+    let text = String::from_utf8_lossy(bytes);
+    let dir = Path::new("demo");
+    Config::parse(&text, &dir.join(CONFIG), dir)
 }
 
 /// Loads the demo into `db` (a migrated store, normally empty): stage 1, then the

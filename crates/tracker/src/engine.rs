@@ -127,6 +127,9 @@ pub struct Rejection {
     /// A reason code (OpenVEX justification or `different_software`), when given.
     pub reason: Option<String>,
     pub rationale: Option<String>,
+    /// Who made it (`jane (maintainer)`), for a triage rejection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 /// An affected-product rule that the mapping ties to this origin.
@@ -173,15 +176,20 @@ pub fn decide(facts: &Facts<'_>) -> Option<Verdict> {
                 source: r.source.clone(),
                 reason: r.reason.clone(),
                 rationale: r.rationale.clone(),
+                by: r.by.clone(),
             })
             .collect();
         all.extend(steps);
         let why = r.reason.as_deref().unwrap_or("no reason code");
+        let by =
+            r.by.as_ref()
+                .map(|by| format!(" by {by}"))
+                .unwrap_or_default();
         return Some(Verdict {
             state: State::NotAffected,
             fixed_version: None,
             fix_source: None,
-            explanation: Explanation::new(format!("rejected in {} ({why})", r.source), all),
+            explanation: Explanation::new(format!("rejected in {}{by} ({why})", r.source), all),
         });
     }
 

@@ -13,6 +13,7 @@
 //! - [`browse`]: what the web UI and API show, one read per page.
 //! - [`report`]: the rows of a branch report and the explanation of one verdict.
 //! - [`sync`]: the configured imports, each in one transaction, and `sync` (all, then update).
+//! - [`triage`]: rejections made and withdrawn by maintainers and the security team.
 //! - [`demo`]: the bundled demo distribution and its loader, for `secfixes demo`.
 #![forbid(unsafe_code)]
 
@@ -26,6 +27,7 @@ pub mod mapping;
 pub mod packed;
 pub mod report;
 pub mod sync;
+pub mod triage;
 pub mod update;
 
 pub use secfixes_apk::error::{Error, ErrorKind, Result};

@@ -72,6 +72,16 @@ pub fn update(
     Ok(summary)
 }
 
+/// Recomputes what is dirty inside the caller's transaction: a triage action commits
+/// together with the states it changes.
+pub(crate) fn update_within(
+    db: &mut dyn Db,
+    config: &Config,
+    progress: &ProgressBar,
+) -> Result<UpdateSummary> {
+    run(db, config, false, progress)
+}
+
 fn run(
     db: &mut dyn Db,
     config: &Config,
@@ -497,8 +507,8 @@ fn load(db: &mut dyn Db, ids: &[&String]) -> Result<Loaded> {
     let mut rejections: PerVuln<Rejection> = HashMap::new();
     db.query(
         &format!(
-            "SELECT vuln_id, repo_tag, origin, source, reason, rationale FROM rejection \
-             WHERE vuln_id IN ({list}) ORDER BY source"
+            "SELECT vuln_id, repo_tag, origin, source, reason, rationale, actor, actor_role \
+             FROM rejection WHERE vuln_id IN ({list}) ORDER BY source"
         ),
         &params,
         &mut |row| {
@@ -511,6 +521,10 @@ fn load(db: &mut dyn Db, ids: &[&String]) -> Result<Loaded> {
                     source: row.req_text(3)?,
                     reason: row.text(4)?,
                     rationale: row.text(5)?,
+                    by: match (row.text(6)?, row.text(7)?) {
+                        (Some(actor), Some(role)) => Some(format!("{actor} ({role})")),
+                        (actor, _) => actor,
+                    },
                 });
             Ok(())
         },

@@ -244,6 +244,7 @@ fn not_affected_by_a_rejection_with_its_reason() {
         source: "rejections".to_owned(),
         reason: Some("vulnerable_code_not_present".to_owned()),
         rationale: Some("Only the Windows build.".to_owned()),
+        by: None,
     };
     // A rejection wins even over a recorded pending fix.
     let verdict = decide_with(
@@ -264,6 +265,7 @@ fn not_affected_by_a_rejection_with_its_reason() {
             source: rejection.source.clone(),
             reason: rejection.reason.clone(),
             rationale: rejection.rationale.clone(),
+            by: None,
         }
     );
     assert_eq!(

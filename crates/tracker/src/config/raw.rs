@@ -17,6 +17,20 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub(crate) branch: Vec<RawBranch>,
     pub(crate) mapping: Option<RawMapping>,
+    pub(crate) auth: Option<RawAuth>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAuth {
+    pub(crate) issuer: Text,
+    pub(crate) client_id: Text,
+    pub(crate) client_secret_env: Option<Text>,
+    pub(crate) redirect_url: Option<Text>,
+    pub(crate) scopes: Option<TextList>,
+    pub(crate) security_groups: Option<TextList>,
+    pub(crate) session_hours: Option<Spanned<i64>>,
+    pub(crate) grants: Option<std::collections::BTreeMap<String, TextList>>,
 }
 
 #[derive(Deserialize)]

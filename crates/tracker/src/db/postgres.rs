@@ -31,6 +31,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("../../migrations/postgres/0003_state_summary.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("../../migrations/postgres/0004_triage.sql"),
+    },
 ];
 
 /// The advisory lock key held while migrating, so that processes starting together

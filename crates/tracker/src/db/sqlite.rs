@@ -20,6 +20,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("../../migrations/sqlite/0003_state_summary.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("../../migrations/sqlite/0004_triage.sql"),
+    },
 ];
 
 /// A connection to a SQLite database file.

@@ -70,6 +70,9 @@ pub enum Step {
         reason: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         rationale: Option<String>,
+        /// Who made it, for a triage rejection.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     /// A `0` secfixes entry.
     NotAffectedEntry { source: FixSource },
@@ -105,8 +108,12 @@ impl fmt::Display for Step {
                 source,
                 reason,
                 rationale,
+                by,
             } => {
                 write!(f, "rejected in {source}")?;
+                if let Some(by) = by {
+                    write!(f, " by {by}")?;
+                }
                 if let Some(r) = reason {
                     write!(f, ": {r}")?;
                 }
