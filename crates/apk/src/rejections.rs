@@ -19,7 +19,8 @@
 //!
 //! Writing gives the shape above: the rationale as `# ` lines, then `package:` and its
 //! ids as `  - ID` lines (`package: []` when there is none), quoting only what YAML
-//! would otherwise read differently.
+//! would otherwise read differently. [`to_yaml_with_header`] puts a comment block, set
+//! off by a blank line, above that (what `secfixes export rejections` writes).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -84,16 +85,7 @@ pub fn read(path: &Path) -> Result<Parsed<Rejections>> {
 pub fn to_yaml(rejections: &Rejections) -> String {
     let mut out = String::new();
     for (name, rejection) in &rejections.packages {
-        for line in rejection.rationale.iter().flat_map(|l| l.split('\n')) {
-            let line = comment_text(line);
-            if line.is_empty() {
-                out.push_str("#\n");
-            } else {
-                out.push_str("# ");
-                out.push_str(&line);
-                out.push('\n');
-            }
-        }
+        push_comments(&mut out, &rejection.rationale);
         out.push_str(&scalar(name));
         if rejection.ids.is_empty() {
             out.push_str(": []\n");
@@ -105,6 +97,24 @@ pub fn to_yaml(rejections: &Rejections) -> String {
             out.push_str(&scalar(id.as_str()));
             out.push('\n');
         }
+    }
+    out
+}
+
+/// The rejections as YAML under a file header: `header`'s lines as comments, a blank
+/// line (so that the reader does not take them for the first package's rationale), then
+/// the packages as [`to_yaml`] writes them, or `{}` when there are none. Reads back to the
+/// same packages, ids and rationales; the header is not kept.
+pub fn to_yaml_with_header(header: &[String], rejections: &Rejections) -> String {
+    let mut out = String::new();
+    push_comments(&mut out, header);
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    if rejections.packages.is_empty() {
+        out.push_str("{}\n");
+    } else {
+        out.push_str(&to_yaml(rejections));
     }
     out
 }
@@ -469,6 +479,20 @@ fn build(
 
 // --- writing -------------------------------------------------------------------------
 
+/// `lines` (each split at line breaks) as `# ` comment lines, `#` for an empty one.
+fn push_comments(out: &mut String, lines: &[String]) {
+    for line in lines.iter().flat_map(|l| l.split('\n')) {
+        let line = comment_text(line);
+        if line.is_empty() {
+            out.push_str("#\n");
+        } else {
+            out.push_str("# ");
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+}
+
 /// A comment line without characters YAML does not allow in comments or reads as
 /// line breaks.
 fn comment_text(line: &str) -> String {
@@ -577,6 +601,23 @@ busybox:
         let written = to_yaml(r);
         assert_eq!(written, SAMPLE.replace("\n\n", "\n"));
         assert_eq!(from_yaml(&written).unwrap().value, *r);
+    }
+
+    #[test]
+    fn header_is_not_a_rationale() {
+        let header = [
+            "main.yaml".to_string(),
+            String::new(),
+            "line\nbreak".to_string(),
+        ];
+        let empty = to_yaml_with_header(&header, &Rejections::new());
+        assert_eq!(empty, "# main.yaml\n#\n# line\n# break\n\n{}\n");
+        assert!(from_yaml(&empty).unwrap().value.packages.is_empty());
+        let r = from_yaml(SAMPLE).unwrap().value;
+        let written = to_yaml_with_header(&header, &r);
+        assert_eq!(from_yaml(&written).unwrap().value, r);
+        assert_eq!(to_yaml_with_header(&[], &r), to_yaml(&r));
+        assert_eq!(to_yaml_with_header(&[], &Rejections::new()), "{}\n");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod apkindex;
 pub mod cpe;
 pub mod demo;
 pub mod explain;
+pub mod export;
 pub mod import;
 pub mod installed;
 pub mod report;
@@ -48,6 +49,8 @@ enum Command {
     Report(report::Args),
     /// Explain the state of a CVE for a package in a repository.
     Explain(explain::Args),
+    /// Export from the store: `export rejections [--format yaml|json] [--output PATH]`.
+    Export(export::Args),
     /// Parse CPE 2.3 names and match them (NISTIR 7695/7696).
     Cpe(cpe::Args),
     /// Serve the web UI and JSON-LD API (default 127.0.0.1:8080).
@@ -69,6 +72,7 @@ pub fn run(cli: Cli) -> Result<Status, Box<dyn std::error::Error>> {
         Command::Update(args) => update::run(args),
         Command::Report(args) => report::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Export(args) => export::run(args),
         Command::Cpe(args) => cpe::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Demo(args) => demo::run(args),

@@ -22,6 +22,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod engine;
+pub mod export;
 pub mod import;
 pub mod mapping;
 pub mod packed;

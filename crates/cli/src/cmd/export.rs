@@ -1,0 +1,153 @@
+//! `secfixes export …`: what the store knows, in formats other tools read.
+//!
+//! `export rejections` writes the rejections (imported from the security-rejections YAML
+//! and made through triage) as one security-rejections YAML per repository, or as JSON
+//! with every field (reason codes, authors, dates); see
+//! [`secfixes_tracker::export::rejections`].
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use secfixes_tracker::export::rejections::{self, RepoFile};
+use secfixes_tracker::{Error, ErrorKind};
+
+use crate::exit::Status;
+use crate::store::{Need, StoreArgs};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// The rejections: `{repo}.yaml` per repository (security-rejections YAML; a pair
+    /// rejected on only some branches is listed in a comment, not as an entry), or JSON
+    /// with reason codes, authors and dates.
+    Rejections(Rejections),
+}
+
+#[derive(Debug, clap::Args)]
+struct Rejections {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// `yaml`: one security-rejections document per repository; `json`: every rejection
+    /// with all its fields.
+    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    format: Format,
+    /// YAML: a directory to write `<repo>.yaml` files into (created if missing); JSON: the
+    /// file to write. Default: standard output (YAML documents separated by `---`, each
+    /// after a `# <repo>.yaml` line).
+    #[arg(long, value_name = "PATH")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Yaml,
+    Json,
+}
+
+pub fn run(args: Args) -> Result<Status, Box<dyn std::error::Error>> {
+    let Command::Rejections(args) = args.command;
+    let (_, mut db) = args.store.open(Need::DatabaseOnly)?;
+    let export = rejections::read(db.as_mut())?;
+    drop(db);
+    let unplaced = export
+        .rejections
+        .iter()
+        .filter(|r| r.repo.is_none())
+        .count();
+    match args.format {
+        Format::Json => {
+            let text = export.to_json()?;
+            match &args.output {
+                Some(path) => write_atomically(path, text.as_bytes())?,
+                None => std::io::stdout().lock().write_all(text.as_bytes())?,
+            }
+        }
+        Format::Yaml => {
+            if unplaced > 0 {
+                eprintln!(
+                    "secfixes: warning: {unplaced} rejections are on repository tags the store \
+                     does not know a repository for; they are only in the JSON export"
+                );
+            }
+            let files = export.yaml_files();
+            if files.is_empty() {
+                eprintln!("secfixes: warning: the store has no repositories; nothing to export");
+            }
+            match &args.output {
+                Some(dir) => write_dir(dir, &files)?,
+                None => {
+                    let mut out = std::io::stdout().lock();
+                    for (i, file) in files.iter().enumerate() {
+                        if i > 0 {
+                            writeln!(out, "---")?;
+                        }
+                        writeln!(out, "# {}", file.file_name())?;
+                        out.write_all(file.to_yaml().as_bytes())?;
+                    }
+                    out.flush()?;
+                }
+            }
+        }
+    }
+    Ok(Status::Success)
+}
+
+/// Writes every file into `dir` (created if missing), each through a temporary file.
+fn write_dir(dir: &Path, files: &[RepoFile]) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    for file in files {
+        let path = dir.join(checked_file_name(file)?);
+        write_atomically(&path, file.to_yaml().as_bytes())?;
+        let ids: usize = file.rejections.packages.values().map(|r| r.ids.len()).sum();
+        eprintln!(
+            "secfixes: {}: {}, {}; {} on some branches only (not exported)",
+            path.display(),
+            counted(file.rejections.packages.len(), "package"),
+            counted(ids, "id"),
+            counted(file.partial.len(), "pair"),
+        );
+    }
+    Ok(())
+}
+
+/// `1 package`, `2 packages`.
+fn counted(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// `<repo>.yaml`, refused when the repository name is not one plain file name.
+fn checked_file_name(file: &RepoFile) -> Result<String, Error> {
+    let repo = &file.repo;
+    let plain =
+        !repo.is_empty() && repo != "." && repo != ".." && !repo.contains(['/', '\\', '\0']);
+    if plain {
+        Ok(file.file_name())
+    } else {
+        Err(Error::new(
+            ErrorKind::Config,
+            format!("repository name {repo:?} cannot be used as a file name"),
+        ))
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, syncs it and renames it to `path`.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(path, e))?;
+    temp.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    temp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    temp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! Exports: what the store knows, written in formats other tools read.
+//!
+//! - [`rejections`]: the rejections (imported and made through triage) as
+//!   security-rejections YAML per repository, and as JSON with every field.
+//!
+//! Every export reads the store once and is a pure function of what it read, so that the
+//! same store gives byte-for-byte the same output (snapshots, diffs between runs). The
+//! helpers here are shared by the exports: times as RFC 3339 and the order of
+//! vulnerability ids.
+
+pub mod rejections;
+
+use std::cmp::Ordering;
+
+/// Unix seconds as RFC 3339 in UTC, to the second: `2026-03-01T12:00:00Z`.
+pub fn rfc3339(secs: i64) -> String {
+    let (date, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        civil_date(date),
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
+}
+
+/// The UTC date of Unix seconds: `2026-03-01`.
+pub fn date(secs: i64) -> String {
+    civil_date(secs.div_euclid(86_400))
+}
+
+/// `YYYY-MM-DD` of a day number since 1970-01-01 (H. Hinnant's `civil_from_days`).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The order of vulnerability ids in exports: runs of digits compare as numbers, so
+/// `CVE-2024-999` comes before `CVE-2024-1000`; otherwise byte order. Ids that differ
+/// only in leading zeros are ordered by their bytes, so the order is total.
+pub fn id_order(a: &str, b: &str) -> Ordering {
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(p), Some(q)) if p.is_ascii_digit() && q.is_ascii_digit() => {
+                let (dx, rx) = split_digits(x);
+                let (dy, ry) = split_digits(y);
+                let (tx, ty) = (trim_zeros(dx), trim_zeros(dy));
+                let by_value = tx.len().cmp(&ty.len()).then_with(|| tx.cmp(ty));
+                if by_value != Ordering::Equal {
+                    return by_value;
+                }
+                (x, y) = (rx, ry);
+            }
+            (Some(p), Some(q)) => {
+                if p != q {
+                    return p.cmp(q);
+                }
+                (x, y) = (&x[1..], &y[1..]);
+            }
+        }
+    }
+}
+
+fn split_digits(s: &[u8]) -> (&[u8], &[u8]) {
+    let n = s.iter().take_while(|c| c.is_ascii_digit()).count();
+    s.split_at(n)
+}
+
+fn trim_zeros(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|&&c| c == b'0').count();
+    &s[n..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_772_366_400), "2026-03-01T12:00:00Z");
+        assert_eq!(rfc3339(951_868_799), "2000-02-29T23:59:59Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(date(1_772_366_400), "2026-03-01");
+    }
+
+    #[test]
+    fn ids() {
+        let mut ids = [
+            "CVE-2024-1000",
+            "GHSA-abcd",
+            "CVE-2023-99999",
+            "CVE-2024-999",
+            "CVE-2024-0999",
+            "CVE-2024-10000",
+            "CVE-2024-999a",
+        ];
+        ids.sort_by(|a, b| id_order(a, b));
+        assert_eq!(
+            ids,
+            [
+                "CVE-2023-99999",
+                "CVE-2024-0999",
+                "CVE-2024-999",
+                "CVE-2024-999a",
+                "CVE-2024-1000",
+                "CVE-2024-10000",
+                "GHSA-abcd",
+            ]
+        );
+    }
+}
