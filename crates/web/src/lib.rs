@@ -27,6 +27,7 @@ pub mod jsonld;
 pub mod layout;
 pub mod links;
 pub mod negotiate;
+pub mod oidc;
 pub mod pages;
 pub mod params;
 pub mod pool;
