@@ -113,6 +113,7 @@ describe('JSON-LD', () => {
       `/search?q=${encodeURIComponent(data.cve)}`,
       '/search?q=overflow',
       '/health',
+      '/history',
     ];
     if (data.maintainer) {
       list.push(`/maintainer/${encodeURIComponent(data.maintainer)}`);

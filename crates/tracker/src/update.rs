@@ -73,12 +73,24 @@ pub fn update(
 }
 
 /// Recomputes what is dirty inside the caller's transaction: a triage action commits
-/// together with the states it changes.
+/// together with the states it changes. Refuses when `config`'s mapping rules are not
+/// the ones of the last update: recomputing would then quietly redo every state by other
+/// rules.
 pub(crate) fn update_within(
     db: &mut dyn Db,
     config: &Config,
     progress: &ProgressBar,
 ) -> Result<UpdateSummary> {
+    let fingerprint = mapping_fingerprint(config)?;
+    if let Some(stored) = db::get_meta(db, "mapping")?
+        && stored != fingerprint
+    {
+        return Err(Error::new(
+            ErrorKind::Config,
+            "the server's configuration maps products to packages by other rules than the \
+             last update did: give the server the configuration `sync` uses",
+        ));
+    }
     run(db, config, false, progress)
 }
 

@@ -528,3 +528,48 @@ fn check_paths_names_the_missing_one() {
     assert_eq!(err.kind(), ErrorKind::Config);
     assert_starts(&err.to_string(), "secfixes.toml: 3.16-main secdb: ");
 }
+
+#[test]
+fn auth_is_read_and_checked() {
+    assert_eq!(parse("").auth, None, "no [auth]: nobody logs in");
+    let config = parse(
+        "[auth]\nissuer = \"https://gitlab.example.org/\"\nclient_id = \"abc\"\n\
+         security_groups = [\"alpine/security\"]\n\n[auth.grants]\njane = [\"nginx\", \"redis\"]\n",
+    );
+    let auth = config.auth.unwrap();
+    assert_eq!(
+        auth.issuer, "https://gitlab.example.org",
+        "the trailing / is dropped"
+    );
+    assert_eq!(auth.client_id, "abc");
+    assert_eq!(
+        auth.client_secret_env.as_deref(),
+        Some("SECFIXES_OIDC_CLIENT_SECRET")
+    );
+    assert_eq!(auth.scopes, ["openid", "profile", "email"]);
+    assert_eq!(auth.security_groups, ["alpine/security"]);
+    assert_eq!(auth.grants["jane"], ["nginx", "redis"]);
+    assert_eq!(auth.session_hours, 12);
+    assert_eq!(auth.redirect_url, None);
+
+    let message = rejected("[auth]\nclient_id = \"abc\"\n");
+    assert!(message.contains("missing field `issuer`"), "{message}");
+    let message = rejected("[auth]\nissuer = \"gitlab.example.org\"\nclient_id = \"abc\"\n");
+    assert_starts(&message, "secfixes.toml:2: auth.issuer: ");
+    let message = rejected("[auth]\nissuer = \"https://g.example\"\nclient_id = \" \"\n");
+    assert_starts(&message, "secfixes.toml:3: auth.client_id: ");
+    let message = rejected(
+        "[auth]\nissuer = \"https://g.example\"\nclient_id = \"a\"\nscopes = [\"email\"]\n",
+    );
+    assert_starts(&message, "secfixes.toml:4: auth.scopes: ");
+    let message =
+        rejected("[auth]\nissuer = \"https://g.example\"\nclient_id = \"a\"\nsession_hours = 0\n");
+    assert_starts(&message, "secfixes.toml:4: auth.session_hours: ");
+    let message = rejected(
+        "[auth]\nissuer = \"https://g.example\"\nclient_id = \"a\"\nclient_secret = \"s\"\n",
+    );
+    assert!(
+        message.contains("unknown field `client_secret`"),
+        "the secret never goes in the file: {message}"
+    );
+}

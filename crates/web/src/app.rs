@@ -9,9 +9,12 @@ use axum::http::header;
 use axum::http::request::Parts;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 
+use secfixes_tracker::config::Config;
+
+use crate::auth::{self, Auth, AuthSettings};
 use crate::cache::Cache;
 use crate::error::WebError;
 use crate::jsonld::{self, PublicUrl};
@@ -34,6 +37,11 @@ pub struct Settings {
     pub connections: usize,
     /// How long a cached page may lag behind the store.
     pub cache_ttl: Duration,
+    /// Maintainer login; `None`: nobody logs in and the pages are read-only.
+    pub auth: Option<AuthSettings>,
+    /// The tracker configuration whose mapping rules triage recomputes states with (the
+    /// one `sync` uses); triage needs it.
+    pub tracker_config: Option<Config>,
 }
 
 impl Settings {
@@ -44,6 +52,8 @@ impl Settings {
             public_url: None,
             connections: 8,
             cache_ttl: Duration::from_secs(2),
+            auth: None,
+            tracker_config: None,
         }
     }
 }
@@ -54,6 +64,8 @@ pub struct App {
     pub pool: Arc<Pool>,
     pub cache: Cache,
     pub site: Site,
+    pub auth: Option<Auth>,
+    pub tracker_config: Option<Arc<Config>>,
     public_url: Option<String>,
 }
 
@@ -67,6 +79,8 @@ impl App {
                 name: settings.site_name.clone(),
             },
             public_url: settings.public_url.clone(),
+            auth: settings.auth.clone().map(Auth::new),
+            tracker_config: settings.tracker_config.clone().map(Arc::new),
         })
     }
 }
@@ -118,12 +132,23 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/changes/feed.atom", get(pages::changes::feed))
         .route("/search", get(pages::search::show))
         .route("/health", get(pages::health::show))
+        .route("/history", get(pages::triage::show))
+        .route("/history/feed.atom", get(pages::triage::feed))
+        .route("/triage/reject", post(pages::triage::reject))
+        .route("/triage/withdraw", post(pages::triage::withdraw))
+        .route("/login", get(auth::routes::login))
+        .route(auth::CALLBACK_PATH, get(auth::routes::callback))
+        .route("/logout", post(auth::routes::logout))
         .route("/static/context.jsonld", get(context))
         .route("/static/style.css", get(style))
         .route("/static/icon.svg", get(icon))
         .route("/favicon.ico", get(icon))
         .fallback(not_found)
         .layer(middleware::from_fn(crate::error::render))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&app),
+            auth::identify,
+        ))
         .layer(middleware::from_fn(security::headers))
         .layer(Extension(public))
         .with_state(app)

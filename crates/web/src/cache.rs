@@ -62,6 +62,15 @@ impl Cache {
             .map_err(|_| WebError::internal("the page cache is poisoned"))
     }
 
+    /// Forgets everything now: this server has just changed the store.
+    pub fn invalidate(&self) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.generation = None;
+            inner.checked = None;
+            inner.entries = Entries::default();
+        }
+    }
+
     /// Forgets everything once the store has changed (checked at most once per `ttl`).
     async fn refresh(&self, pool: &Arc<Pool>) -> Result<(), WebError> {
         let due = self

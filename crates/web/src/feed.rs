@@ -12,7 +12,7 @@ use crate::format;
 use crate::jsonld::Base;
 use crate::links;
 
-fn time(secs: i64) -> FixedDateTime {
+pub(crate) fn time(secs: i64) -> FixedDateTime {
     DateTime::<Utc>::from_timestamp(secs, 0)
         .unwrap_or_default()
         .fixed_offset()
@@ -63,10 +63,23 @@ pub fn feed(base: &Base, title: &str, self_path: &str, alternate: &str, events: 
             entry
         })
         .collect();
+    let updated = events.first().map_or(0, |e| e.at);
+    shell(base, title, self_path, alternate, updated, entries)
+}
+
+/// A feed called `title` at `self_path` (its page at `alternate`) of `entries`.
+pub fn shell(
+    base: &Base,
+    title: &str,
+    self_path: &str,
+    alternate: &str,
+    updated: i64,
+    entries: Vec<Entry>,
+) -> Feed {
     let mut feed = Feed::default();
     feed.set_id(base.url(self_path));
     feed.set_title(Text::plain(title));
-    feed.set_updated(time(events.first().map_or(0, |e| e.at)));
+    feed.set_updated(time(updated));
     feed.set_authors(vec![Person {
         name: "secfixes".to_owned(),
         ..Person::default()

@@ -40,9 +40,34 @@ pub fn page(site: &Site, title: &str, body: Markup) -> Markup {
                         input type="search" name="q" placeholder="CVE, package, maintainer or words" aria-label="Search";
                         button type="submit" { "Search" }
                     }
+                    (user_box())
                 }
                 main { (body) }
                 footer { "secfixes " (env!("CARGO_PKG_VERSION")) " · " a href="/static/context.jsonld" { "JSON-LD context" } }
+            }
+        }
+    }
+}
+
+/// Who is logged in, with the logout button; or the login link where login is offered.
+fn user_box() -> Markup {
+    let context = crate::auth::context();
+    html! {
+        @if let Some(v) = &context.viewer {
+            div.user {
+                a href="/history" { "Triage history" }
+                " "
+                span #user title=(v.identity.email.as_deref().unwrap_or("")) {
+                    (v.actor.id) " " span.role { "(" (v.actor.role().as_str()) ")" }
+                }
+                form #logout method="post" action="/logout" {
+                    input type="hidden" name="csrf" value=(v.csrf);
+                    button type="submit" { "Log out" }
+                }
+            }
+        } @else if context.login {
+            div.user {
+                a #login href=(format!("/login?return_to={}", crate::links::query_value(&context.here))) { "Log in" }
             }
         }
     }

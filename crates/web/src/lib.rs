@@ -14,11 +14,13 @@
 //! - [`layout`], [`links`], [`format`]: the page shell, URLs of things, dates and badges.
 //! - [`jsonld`]: the `@context` document and the ids of things.
 //! - [`feed`]: Atom feeds of state changes.
+//! - [`auth`], [`oidc`]: maintainer login (OpenID Connect), sessions, CSRF tokens.
 //! - [`security`]: the headers every response carries (Content-Security-Policy, …).
 //! - [`pages`]: one module per page.
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod auth;
 pub mod cache;
 pub mod error;
 pub mod feed;

@@ -9,6 +9,7 @@ pub mod index;
 pub mod maintainer;
 pub mod package;
 pub mod search;
+pub mod triage;
 
 use axum::response::{Html, IntoResponse, Response};
 use maud::{Markup, html};

@@ -76,3 +76,53 @@ impl Params {
             })
     }
 }
+
+/// A form body (`application/x-www-form-urlencoded`) with every pair in order, so that
+/// repeated names (checkboxes) are all kept; a malformed body is a 400.
+#[derive(Debug, Clone, Default)]
+pub struct Form(Vec<(String, String)>);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Form {
+    type Rejection = WebError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Form, WebError> {
+        let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(request, state)
+            .await
+            .map_err(|e| WebError::bad_request(format!("malformed form: {}", e.body_text())))?;
+        Ok(Form(pairs))
+    }
+}
+
+impl Form {
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Form {
+        Form(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
+    /// The last value of `name`, trimmed; `None` when absent or empty.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.raw(name).map(str::trim).filter(|v| !v.is_empty())
+    }
+
+    /// The last value of `name` as sent.
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every non-empty value of `name`, in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.trim())
+            .collect()
+    }
+}

@@ -5,6 +5,7 @@
 
 #[path = "../../tracker/tests/support/mod.rs"]
 mod support;
+mod terms;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
@@ -218,23 +219,6 @@ async fn every_route_as_html_and_json_ld() {
     }
 }
 
-/// Every key of every JSON-LD document, recursively.
-fn keys(v: &Value, out: &mut BTreeSet<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, v) in m {
-                // `@json` literals (explanations, holdings) are data, not terms.
-                if k != "explanation" && k != "holdings" {
-                    keys(v, out);
-                }
-                out.insert(k.clone());
-            }
-        }
-        Value::Array(a) => a.iter().for_each(|v| keys(v, out)),
-        _ => {}
-    }
-}
-
 #[tokio::test]
 async fn the_context_defines_every_term_the_documents_use() {
     let app = app();
@@ -246,14 +230,11 @@ async fn the_context_defines_every_term_the_documents_use() {
         .as_object()
         .expect("a top-level @context");
     let n = names(&app).await;
-    let mut used = BTreeSet::new();
+    let mut docs = Vec::new();
     for (_, path) in routes(&n) {
-        keys(&ld(&app, &path).await.json(), &mut used);
+        docs.push(ld(&app, &path).await.json());
     }
-    let missing: Vec<&String> = used
-        .iter()
-        .filter(|k| !k.starts_with('@') && !defined.contains_key(k.as_str()))
-        .collect();
+    let missing = terms::undefined(&context, &docs);
     assert!(
         missing.is_empty(),
         "terms used but not defined: {missing:?}"

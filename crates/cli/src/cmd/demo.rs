@@ -33,5 +33,6 @@ pub fn run(args: Args) -> Result<Status, Box<dyn std::error::Error>> {
     settings.site_name = secfixes_tracker::demo::NAME.to_owned();
     settings.public_url = args.server.public_url.clone();
     settings.connections = args.server.connections;
+    settings.tracker_config = Some(secfixes_tracker::demo::embedded_config()?);
     serve::serve(&settings, args.server.listen)
 }

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use secfixes_web::auth::AuthSettings;
 use secfixes_web::{App, Settings};
 
 use crate::exit::Status;
@@ -41,6 +42,13 @@ pub fn run(args: Args) -> Result<Status, Box<dyn std::error::Error>> {
         .clone()
         .or(config.distribution.url.clone());
     settings.connections = args.server.connections;
+    if let Some(auth) = &config.auth {
+        settings.auth = Some(AuthSettings::from_config(
+            auth,
+            settings.public_url.as_deref(),
+        )?);
+    }
+    settings.tracker_config = Some(config);
     serve(&settings, args.server.listen)
 }
 

@@ -10,8 +10,14 @@ use secfixes_cve::model::{Rule, RuleStatus, Versions};
 use secfixes_tracker::browse::cve::{self, CvePage};
 use secfixes_tracker::engine::severity;
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use secfixes_tracker::browse::history::Scope;
+
+use super::triage::{self, FormTarget, TriageView};
 use super::{respond, state_node};
 use crate::app::{App, Segments};
+use crate::auth;
 use crate::error::WebError;
 use crate::jsonld::{self, Base};
 use crate::layout;
@@ -118,18 +124,36 @@ pub async fn show(
         return Ok(Redirect::permanent(&links::cve(&upper)).into_response());
     }
     let key = id.clone();
-    let page = app
+    let viewer = auth::viewer();
+    let (page, view) = app
         .pool
-        .run(move |db| cve::page(db, &key))
+        .run(move |db| {
+            let Some(page) = cve::page(db, &key)? else {
+                return Ok(None);
+            };
+            let view = TriageView::load(db, viewer.as_deref(), Scope::Cve(&key), targets(&page))?;
+            Ok(Some((page, view)))
+        })
         .await?
         .ok_or_else(|| WebError::not_found(format!("the tracker knows nothing of {id:?}")))?;
     Ok(respond(
         format,
         &app.site,
         &page.id,
-        || html_page(&page),
-        || document(&base, &page),
+        || html_page(&page, &view),
+        || document(&base, &page, &view),
     ))
+}
+
+/// The packages of the CVE's states, each with its repository tags.
+fn targets(page: &CvePage) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for s in &page.states {
+        out.entry(s.origin.clone())
+            .or_default()
+            .insert(s.repo_tag.clone());
+    }
+    out
 }
 
 /// The bounds of a rule's versions as the original's CPEMatch fields: (minimum, its
@@ -227,7 +251,7 @@ fn source_time(iso: &str) -> Markup {
     html! { time datetime=(iso) title=(iso) { (date) } }
 }
 
-fn html_page(page: &CvePage) -> Markup {
+fn html_page(page: &CvePage, view: &TriageView) -> Markup {
     let record = page.record.as_ref();
     let chosen = record.and_then(severity::chosen);
     html! {
@@ -334,20 +358,15 @@ fn html_page(page: &CvePage) -> Markup {
                 } } }
             }
         }
-        @if !page.rejections.is_empty() {
-            h2 { "Rejections" }
-            table.rejections {
-                thead { tr { th { "Repository" } th { "Package" } th { "Source" } th { "Reason" } th { "Rationale" } } }
-                tbody { @for r in &page.rejections { tr {
-                    td { (r.repo_tag) } td { a href=(links::package(&r.origin)) { (r.origin) } } td { (r.source) }
-                    td { (layout::or_dash(r.reason.as_deref())) } td { (layout::or_dash(r.rationale.as_deref())) }
-                } } }
-            }
-        }
+        (triage::section(&page.rejections, view, &targets(page).into_iter().map(|(origin, tags)| FormTarget {
+            vulns: vec![page.id.clone()],
+            origin,
+            tags: tags.into_iter().collect(),
+        }).collect::<Vec<_>>()))
     }
 }
 
-fn document(base: &Base, page: &CvePage) -> Value {
+fn document(base: &Base, page: &CvePage, view: &TriageView) -> Value {
     let id = base.cve(&page.id);
     let record = page.record.as_ref();
     let refs: Vec<Value> = record
@@ -433,17 +452,12 @@ fn document(base: &Base, page: &CvePage) -> Value {
     let rejections: Vec<Value> = page
         .rejections
         .iter()
-        .map(|r| {
-            jsonld::compact(json!({
-                "type": "Rejection",
-                "repo": r.repo_tag,
-                "package": base.package(&r.origin),
-                "packageName": r.origin,
-                "source": r.source,
-                "reason": r.reason,
-                "rationale": r.rationale,
-            }))
-        })
+        .map(|r| triage::rejection_node(base, r))
+        .collect();
+    let events: Vec<Value> = view
+        .events
+        .iter()
+        .map(|e| triage::event_node(base, e))
         .collect();
     jsonld::document(
         base,
@@ -465,6 +479,7 @@ fn document(base: &Base, page: &CvePage) -> Value {
             "cpeMatch": matches,
             "fix": fixes,
             "rejection": rejections,
+            "triageEvent": events,
         })),
     )
 }

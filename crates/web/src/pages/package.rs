@@ -9,9 +9,15 @@ use serde_json::{Value, json};
 use secfixes_tracker::browse::package::{self, VersionRow};
 use secfixes_tracker::browse::states::StateRow;
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use secfixes_tracker::browse::history::Scope;
+
 use super::changes::events_table;
+use super::triage::{self, FormTarget, TriageView};
 use super::{Columns, maintainer_link, respond, state_node, states_table};
 use crate::app::{App, Segments};
+use crate::auth;
 use crate::error::WebError;
 use crate::format;
 use crate::jsonld::{self, Base};
@@ -60,11 +66,42 @@ pub async fn show(
     Segments(origin): Segments<String>,
 ) -> Result<Response, WebError> {
     let key = origin.clone();
-    let page = app
+    let viewer = auth::viewer();
+    let (page, view) = app
         .pool
-        .run(move |db| package::page(db, &key))
+        .run(move |db| {
+            let Some(page) = package::page(db, &key)? else {
+                return Ok(None);
+            };
+            let tags: BTreeSet<String> = page.states.iter().map(|s| s.repo_tag.clone()).collect();
+            let targets = BTreeMap::from([(key.clone(), tags)]);
+            let view = TriageView::load(db, viewer.as_deref(), Scope::Package(&key), targets)?;
+            Ok(Some((page, view)))
+        })
         .await?
         .ok_or_else(|| WebError::not_found(format!("no index lists a package {origin:?}")))?;
+    // One form for the package: any of its open CVEs, on the tags where it has states.
+    let form = FormTarget {
+        vulns: page
+            .states
+            .iter()
+            .filter(|s| s.state.is_open())
+            .map(|s| s.cve.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+        origin: page.origin.clone(),
+        tags: view
+            .actionable
+            .get(&page.origin)
+            .cloned()
+            .unwrap_or_default(),
+    };
+    let forms = if form.vulns.is_empty() {
+        vec![]
+    } else {
+        vec![form]
+    };
     let (open, resolved): (Vec<&StateRow>, Vec<&StateRow>) =
         page.states.iter().partition(|s| s.state.is_open());
     Ok(respond(
@@ -101,16 +138,7 @@ pub async fn show(
                         } } }
                     }
                 }
-                @if !page.rejections.is_empty() {
-                    h2 { "Rejections" }
-                    table.rejections {
-                        thead { tr { th { "Repository" } th { "CVE" } th { "Source" } th { "Reason" } th { "Rationale" } } }
-                        tbody { @for r in &page.rejections { tr {
-                            td { (r.repo_tag) } td { a href=(links::cve(&r.cve)) { (r.cve) } } td { (r.source) }
-                            td { (layout::or_dash(r.reason.as_deref())) } td { (layout::or_dash(r.rationale.as_deref())) }
-                        } } }
-                    }
-                }
+                (triage::section(&page.rejections, &view, &forms))
                 h2 { "State changes" }
                 (events_table(&page.events))
             }
@@ -140,6 +168,8 @@ pub async fn show(
                     "packageVersion": versions,
                     "binaryPackage": page.binaries.iter().map(|(_, n)| n.clone()).collect::<std::collections::BTreeSet<_>>(),
                     "state": page.states.iter().map(|s| state_node(&base, s)).collect::<Vec<_>>(),
+                    "rejection": page.rejections.iter().map(|r| triage::rejection_node(&base, r)).collect::<Vec<_>>(),
+                    "triageEvent": view.events.iter().map(|e| triage::event_node(&base, e)).collect::<Vec<_>>(),
                 }),
             )
         },
