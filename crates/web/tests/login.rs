@@ -6,6 +6,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod support {
+    // This test uses only part of the fake provider.
+    #[allow(dead_code)]
     pub mod fake_op;
 }
 
