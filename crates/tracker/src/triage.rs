@@ -244,16 +244,7 @@ pub fn reject(
             time,
         )?;
         for tag in &tags {
-            db.execute(
-                "DELETE FROM rejection WHERE repo_tag = $1 AND origin = $2 AND vuln_id = $3 \
-                 AND source = $4",
-                &[
-                    tag.into(),
-                    request.origin.into(),
-                    request.vuln_id.into(),
-                    SOURCE.into(),
-                ],
-            )?;
+            remove(db, request, tag)?;
             db.execute(
                 "INSERT INTO rejection (repo_tag, origin, vuln_id, source, reason, rationale, \
                  actor, actor_role, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -317,20 +308,26 @@ pub fn withdraw(
             time,
         )?;
         for tag in &tags {
-            db.execute(
-                "DELETE FROM rejection WHERE repo_tag = $1 AND origin = $2 AND vuln_id = $3 \
-                 AND source = $4",
-                &[
-                    tag.into(),
-                    request.origin.into(),
-                    request.vuln_id.into(),
-                    SOURCE.into(),
-                ],
-            )?;
+            remove(db, request, tag)?;
         }
         finish(db, config, request.vuln_id, seq, &tags)
     })?;
     Ok(result)
+}
+
+/// Removes the triage rejection of the request's pair on `tag`.
+fn remove(db: &mut dyn Db, request: &Request<'_>, tag: &str) -> crate::Result<()> {
+    db.execute(
+        "DELETE FROM rejection WHERE repo_tag = $1 AND origin = $2 AND vuln_id = $3 \
+         AND source = $4",
+        &[
+            tag.into(),
+            request.origin.into(),
+            request.vuln_id.into(),
+            SOURCE.into(),
+        ],
+    )?;
+    Ok(())
 }
 
 /// The trimmed rationale: required for a rejection, at most [`MAX_RATIONALE`] characters.

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use secfixes_tracker::browse::RejectionRow;
 use secfixes_tracker::browse::history::{self, Scope, TriageEvent};
 use secfixes_tracker::db::Db;
-use secfixes_tracker::triage::{self, Reason, Request, Role, TriageError};
+use secfixes_tracker::triage::{self, Actor, Reason, Request, Role, TriageError};
 
 use super::respond;
 use crate::app::App;
@@ -338,25 +338,10 @@ pub async fn reject(Shared(app): Shared<Arc<App>>, form: Form) -> Result<Respons
         )
         .await);
     }
-    let (actor, vuln, origin, tags, rationale) = (
-        s.viewer.actor.clone(),
-        s.vuln.clone(),
-        s.origin.clone(),
-        s.tags.clone(),
-        s.rationale.clone(),
-    );
-    let result = app
-        .pool
-        .run(move |db| {
-            let request = Request {
-                vuln_id: &vuln,
-                origin: &origin,
-                tags: &tags,
-                rationale: &rationale,
-            };
-            Ok(triage::reject(db, &config, &actor, &request, reason))
-        })
-        .await?;
+    let result = act(&app, &s, move |db, actor, request| {
+        triage::reject(db, &config, actor, request, reason)
+    })
+    .await?;
     finish(&app, &s, &filled, result).await
 }
 
@@ -369,6 +354,21 @@ pub async fn withdraw(Shared(app): Shared<Arc<App>>, form: Form) -> Result<Respo
         rationale: s.rationale.clone(),
         tags: s.tags.clone(),
     };
+    let result = act(&app, &s, move |db, actor, request| {
+        triage::withdraw(db, &config, actor, request)
+    })
+    .await?;
+    finish(&app, &s, &filled, result).await
+}
+
+/// Runs a triage action with the submitted request on a store connection.
+async fn act(
+    app: &App,
+    s: &Submitted,
+    action: impl FnOnce(&mut dyn Db, &Actor, &Request<'_>) -> Result<triage::Outcome, TriageError>
+    + Send
+    + 'static,
+) -> Result<Result<triage::Outcome, TriageError>, WebError> {
     let (actor, vuln, origin, tags, rationale) = (
         s.viewer.actor.clone(),
         s.vuln.clone(),
@@ -376,8 +376,7 @@ pub async fn withdraw(Shared(app): Shared<Arc<App>>, form: Form) -> Result<Respo
         s.tags.clone(),
         s.rationale.clone(),
     );
-    let result = app
-        .pool
+    app.pool
         .run(move |db| {
             let request = Request {
                 vuln_id: &vuln,
@@ -385,10 +384,9 @@ pub async fn withdraw(Shared(app): Shared<Arc<App>>, form: Form) -> Result<Respo
                 tags: &tags,
                 rationale: &rationale,
             };
-            Ok(triage::withdraw(db, &config, &actor, &request))
+            Ok(action(db, &actor, &request))
         })
-        .await?;
-    finish(&app, &s, &filled, result).await
+        .await
 }
 
 /// Back to the CVE page after an action; the refusal page otherwise.
