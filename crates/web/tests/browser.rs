@@ -5,7 +5,11 @@
 //! drives Debian's chromium through playwright-core (follows links, searches, filters a
 //! branch, checks for console errors and CSP violations, takes screenshots into
 //! `target/e2e-artifacts`), and `jsonld.test.mjs` expands every route's JSON-LD with
-//! jsonld.js in safe mode, which fails on any term the context does not define.
+//! jsonld.js in safe mode, which fails on any term the context does not define. Login is
+//! on: `e2e/oidc-provider.mjs` runs a real OpenID Connect provider (panva's oidc-provider)
+//! on 127.0.0.1 with GitLab-like group claims, `oidc.test.mjs` checks it alone, and
+//! `triage.test.mjs` logs in through its login page, rejects a CVE, withdraws it and logs
+//! out.
 //!
 //! It needs node, `e2e/node_modules` (`npm ci --prefix e2e`) and `/usr/bin/chromium`
 //! (Debian's `chromium`); `.ci/run` installs both. When one is missing the test fails
@@ -18,6 +22,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use secfixes_web::auth::AuthSettings;
+use secfixes_web::oidc::ClientSettings;
 use secfixes_web::{App, Settings, router};
 
 /// Where the browser is: Debian's package, never a download.
@@ -52,7 +58,7 @@ fn missing(e2e: &Path) -> Option<String> {
     {
         return Some("the `node` command is not installed".to_owned());
     }
-    for module in ["playwright-core", "jsonld"] {
+    for module in ["playwright-core", "jsonld", "oidc-provider"] {
         if !e2e.join("node_modules").join(module).is_dir() {
             return Some(format!(
                 "e2e/node_modules/{module} is missing (run `npm ci --prefix e2e`)"
@@ -77,6 +83,55 @@ fn test_files(e2e: &Path) -> Vec<String> {
     files
 }
 
+/// `e2e/oidc-provider.mjs`, running until dropped.
+struct TestProvider {
+    child: std::process::Child,
+    issuer: String,
+}
+
+impl TestProvider {
+    /// Starts the provider for a client whose callback is `callback` and waits for the
+    /// one line it prints once it listens: `{"issuer":"http://127.0.0.1:PORT"}`.
+    fn start(e2e: &Path, callback: &str) -> TestProvider {
+        let mut child = Command::new("node")
+            .arg("oidc-provider.mjs")
+            .current_dir(e2e)
+            .env("OIDC_REDIRECT_URI", callback)
+            // It also exits when this process dies and its stdin closes.
+            .env("OIDC_EXIT_WITH_STDIN", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node starts the provider");
+        let stdout = child.stdout.take().unwrap();
+        let (sent, line) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut first = String::new();
+            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first);
+            let _ = sent.send(first);
+        });
+        let mut provider = TestProvider {
+            child,
+            issuer: String::new(),
+        };
+        let first = line
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the provider says where it listens within 30 s");
+        let doc: serde_json::Value = serde_json::from_str(&first)
+            .unwrap_or_else(|e| panic!("the provider's first line {first:?}: {e}"));
+        provider.issuer = doc["issuer"].as_str().expect("an issuer").to_owned();
+        provider
+    }
+}
+
+impl Drop for TestProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
 fn web_ui_in_chromium_and_json_ld_in_jsonld_js() {
     let root = workspace();
@@ -95,10 +150,7 @@ fn web_ui_in_chromium_and_json_ld_in_jsonld_js() {
             .expect("the demo loads");
     }
 
-    // The server, in this process, on a free port.
-    let mut settings = Settings::new(database);
-    settings.site_name = secfixes_tracker::demo::NAME.to_owned();
-    let app = Arc::new(App::new(&settings).unwrap());
+    // The server's address first: the provider must know its callback.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -108,6 +160,25 @@ fn web_ui_in_chromium_and_json_ld_in_jsonld_js() {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    let callback = format!("{base}{}", secfixes_web::auth::CALLBACK_PATH);
+    let provider = TestProvider::start(&e2e, &callback);
+
+    // The server, in this process, with login through the provider and triage on.
+    let mut settings = Settings::new(database);
+    settings.site_name = secfixes_tracker::demo::NAME.to_owned();
+    settings.tracker_config = Some(secfixes_tracker::demo::embedded_config().unwrap());
+    settings.auth = Some(AuthSettings {
+        client: ClientSettings::new(
+            &provider.issuer,
+            "secfixes",
+            Some("secfixes-test-secret".to_owned()),
+            &callback,
+        ),
+        security_groups: vec!["demo/security".to_owned()],
+        grants: Default::default(),
+        session_ttl: Duration::from_secs(3600),
+    });
+    let app = Arc::new(App::new(&settings).unwrap());
     runtime.spawn(async move { axum::serve(listener, router(app)).await });
 
     // The node tests against it.
@@ -125,6 +196,7 @@ fn web_ui_in_chromium_and_json_ld_in_jsonld_js() {
         .current_dir(&e2e)
         .env("SECFIXES_E2E_URL", &base)
         .env("SECFIXES_E2E_ARTIFACTS", &artifacts)
+        .env("SECFIXES_OIDC_ISSUER", &provider.issuer)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
