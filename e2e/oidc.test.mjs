@@ -17,24 +17,14 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { launch } from './chromium.mjs';
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT_ID = 'secfixes';
 const CLIENT_SECRET = 'secfixes-test-secret';
 const OTHER_ID = 'secfixes-other';
 const OTHER_SECRET = 'secfixes-other-secret';
 
-// As e2e/support.mjs (which needs SECFIXES_E2E_URL, so it is not imported here).
-const CHROMIUM = process.env.SECFIXES_E2E_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ARTIFACTS = process.env.SECFIXES_E2E_ARTIFACTS ? path.resolve(process.env.SECFIXES_E2E_ARTIFACTS) : null;
 if (ARTIFACTS) mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -100,8 +90,7 @@ before(async () => {
   op = started;
   op.issuer = JSON.parse(started.first).issuer;
 
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launch();
 });
 
 after(async () => {

@@ -1,5 +1,5 @@
 // Shared by the e2e tests: where the server is, where screenshots go, how to read its
-// JSON-LD, and how to start Debian's chromium.
+// JSON-LD; and, from chromium.mjs, how to start Debian's chromium.
 //
 // SECFIXES_E2E_URL names a running `secfixes serve` (crates/web/tests/browser.rs starts
 // one in-process and sets it); SECFIXES_E2E_ARTIFACTS a directory for screenshots.
@@ -63,22 +63,4 @@ export async function discover() {
   };
 }
 
-/** The flags Debian's chromium runs with here: as root, with no network at all. */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-export const CHROMIUM = process.env.SECFIXES_E2E_CHROMIUM ?? '/usr/bin/chromium';
-
-/** Starts Debian's chromium; playwright-core never downloads a browser of its own. */
-export async function launch() {
-  const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-}
+export { CHROMIUM, CHROMIUM_ARGS, launch, watchedPage } from './chromium.mjs';

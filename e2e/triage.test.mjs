@@ -38,7 +38,7 @@ if (!ISSUER) {
 
 async function suite() {
   // Imported only here: support.mjs insists on SECFIXES_E2E_URL.
-  const { ARTIFACTS, launch, url } = await import('./support.mjs');
+  const { ARTIFACTS, launch, url, watchedPage } = await import('./support.mjs');
 
   const CVE = 'CVE-2026-90003';
   const ORIGIN = 'openssl';
@@ -58,58 +58,7 @@ async function suite() {
   const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
   const onPath = (p) => (u) => u.origin === new URL(url('/')).origin && u.pathname === p;
 
-  /** A fresh browser context (a fresh provider session too) that records what must not happen. */
-  async function openPage() {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.addInitScript(() => {
-      window.__csp = [];
-      document.addEventListener('securitypolicyviolation', (e) => {
-        window.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'}`);
-      });
-    });
-    const page = await context.newPage();
-    const problems = { console: [], errors: [], failed: [], responses: [], csp: [] };
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.console.push(`${m.type()}: ${m.text()} (${m.location()?.url ?? ''})`);
-    });
-    page.on('pageerror', (e) => problems.errors.push(String(e)));
-    page.on('requestfailed', (r) => {
-      // The next navigation cancels an icon fetch still under way after `load`: not a
-      // failure anyone sees. Anything else aborted still counts.
-      const text = r.failure()?.errorText;
-      if (text === 'net::ERR_ABORTED' && /\/(static\/icon\.svg|favicon\.ico)$/.test(new URL(r.url()).pathname)) return;
-      problems.failed.push(`${r.url()}: ${text}`);
-    });
-    page.on('response', (r) => {
-      if (r.status() >= 400) problems.responses.push(`${r.status()} ${r.request().method()} ${r.url()}`);
-    });
-    const collectCsp = async () => {
-      try {
-        problems.csp.push(...(await page.evaluate(() => window.__csp ?? [])));
-      } catch {
-        // the page is gone
-      }
-    };
-    return {
-      page,
-      async check() {
-        await collectCsp();
-        assert.deepEqual(problems.csp, [], 'CSP violations');
-        assert.deepEqual(problems.responses, [], 'error responses');
-        assert.deepEqual(problems.failed, [], 'failed requests');
-        assert.deepEqual(problems.console, [], 'console errors and warnings');
-        assert.deepEqual(problems.errors, [], 'uncaught page errors');
-        await context.close();
-      },
-      /** Clicks and waits for the page it leads to (CSP reports of the old page first). */
-      async follow(locator, expected) {
-        await collectCsp();
-        await Promise.all([page.waitForURL(expected, { waitUntil: 'load' }), locator.click()]);
-      },
-      collectCsp,
-      close: () => context.close(),
-    };
-  }
+  const openPage = () => watchedPage(browser);
 
   /** The state badge of `origin` on `tag` in the CVE page's table of states. */
   async function stateOn(page, origin, tag) {

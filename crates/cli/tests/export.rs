@@ -4,6 +4,10 @@
 //! to stdout, and errors that name the file.
 #![allow(clippy::unwrap_used)]
 
+mod outcome;
+
+use outcome::{expect, stderr, stdout};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -13,25 +17,6 @@ use secfixes_tracker::db::{self, Value};
 /// The bundled demo's directory.
 fn demo_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tracker/demo")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-#[track_caller]
-fn expect(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(out),
-        stderr(out)
-    );
 }
 
 /// A temporary directory with the synced demo in `store.db` and an empty `work/`.

@@ -11,6 +11,10 @@
 #[path = "../../apk/tests/support/mod.rs"]
 mod support;
 
+mod outcome;
+
+use outcome::{expect, stderr, stdout};
+
 use std::borrow::BorrowMut;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -40,26 +44,6 @@ fn secfixes(cwd: &Path, args: &[&str]) -> Command {
 /// Runs a command (owned, or borrowed after adding arguments) to its end.
 fn output(mut cmd: impl BorrowMut<Command>) -> Output {
     cmd.borrow_mut().output().unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Asserts the exit code, showing the output when it is not the one expected.
-#[track_caller]
-fn expect(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(out),
-        stderr(out)
-    );
 }
 
 fn s(path: &Path) -> &str {

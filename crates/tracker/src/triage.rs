@@ -361,15 +361,7 @@ fn check_target(
             request.vuln_id
         )));
     }
-    let mut published = BTreeSet::new();
-    db.query(
-        "SELECT DISTINCT repo_tag FROM origin_version WHERE origin = $1 AND published = 1",
-        &[request.origin.into()],
-        &mut |row| {
-            published.insert(row.req_text(0)?);
-            Ok(())
-        },
-    )?;
+    let published = published_tags(db, request.origin)?;
     if published.is_empty() {
         return Err(TriageError::Unknown(format!(
             "no published package {}",
@@ -383,6 +375,20 @@ fn check_target(
         )));
     }
     Ok(published)
+}
+
+/// The repository tags where `origin` is published: where it can be triaged.
+pub fn published_tags(db: &mut dyn Db, origin: &str) -> crate::Result<BTreeSet<String>> {
+    let mut tags = BTreeSet::new();
+    db.query(
+        "SELECT DISTINCT repo_tag FROM origin_version WHERE origin = $1 AND published = 1",
+        &[origin.into()],
+        &mut |row| {
+            tags.insert(row.req_text(0)?);
+            Ok(())
+        },
+    )?;
+    Ok(tags)
 }
 
 fn known_vuln(db: &mut dyn Db, vuln_id: &str) -> crate::Result<bool> {

@@ -5,6 +5,7 @@
 //! with no session made. The browser test does the same with a real provider.
 #![allow(clippy::unwrap_used)]
 
+mod http;
 mod support {
     // This test uses only part of the fake provider.
     #[allow(dead_code)]
@@ -16,10 +17,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
+use axum::http::{Request, StatusCode, header};
 
+use http::Answer;
 use secfixes_tracker::db;
 use secfixes_tracker::sync::Quiet;
 use secfixes_web::auth::AuthSettings;
@@ -61,28 +61,16 @@ fn fixture() -> Fixture {
     }
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn location(&self) -> &str {
-        self.headers[header::LOCATION].to_str().unwrap()
-    }
-
-    /// `name=value` of the `Set-Cookie` for `name`, and the whole header.
-    fn cookie(&self, name: &str) -> (String, String) {
-        let header = self
-            .headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .find(|v| v.starts_with(&format!("{name}=")))
-            .unwrap_or_else(|| panic!("no cookie {name}: {:?}", self.headers));
-        (header.split(';').next().unwrap().to_owned(), header)
-    }
+/// `name=value` of the `Set-Cookie` for `name` in `answer`, and the whole header.
+fn cookie(answer: &Answer, name: &str) -> (String, String) {
+    let header = answer
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no cookie {name}: {:?}", answer.headers));
+    (header.split(';').next().unwrap().to_owned(), header)
 }
 
 impl Fixture {
@@ -91,20 +79,7 @@ impl Fixture {
         if let Some(c) = cookie {
             request = request.header(header::COOKIE, c);
         }
-        let response = self
-            .router
-            .clone()
-            .oneshot(request.body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Answer {
-            status,
-            headers,
-            body: String::from_utf8(bytes.to_vec()).unwrap(),
-        }
+        http::send(&self.router, request.body(Body::empty()).unwrap()).await
     }
 
     /// `/login`, then the provider's consent: the login cookie and the callback's path.
@@ -113,7 +88,7 @@ impl Fixture {
             .get(&format!("/login?return_to={return_to}"), None)
             .await;
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-        let (cookie, header) = answer.cookie("secfixes_login");
+        let (cookie, header) = cookie(&answer, "secfixes_login");
         assert!(
             header.contains("HttpOnly") && header.contains("SameSite=Lax"),
             "{header}"
@@ -147,14 +122,14 @@ async fn login_makes_a_session_with_the_role_of_the_groups() {
     let answer = f.get(&callback, Some(&login_cookie)).await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
     assert_eq!(answer.location(), "/vuln/CVE-2026-90003");
-    let (session, header) = answer.cookie("secfixes_session");
+    let (session, header) = cookie(&answer, "secfixes_session");
     assert!(
         header.contains("HttpOnly") && header.contains("SameSite=Lax") && header.contains("Path=/"),
         "{header}"
     );
     assert!(!header.contains("Secure"), "plain http on 127.0.0.1");
     // The login cookie is spent.
-    assert!(answer.cookie("secfixes_login").1.contains("Max-Age=0"));
+    assert!(cookie(&answer, "secfixes_login").1.contains("Max-Age=0"));
     assert_eq!(f.sessions(), 1);
 
     let page = f.get("/vuln/CVE-2026-90003", Some(&session)).await;

@@ -3,9 +3,12 @@
 //! (escaping, headers, 400/404/406, a context that defines every term, feeds that parse).
 #![allow(clippy::unwrap_used)]
 
+mod http;
 #[path = "../../tracker/tests/support/mod.rs"]
 mod support;
 mod terms;
+
+use http::Answer;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
@@ -14,9 +17,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
 use serde_json::Value;
-use tower::ServiceExt;
 
 use secfixes_tracker::db;
 use secfixes_tracker::sync::Quiet;
@@ -46,42 +47,12 @@ fn app() -> Router {
     app_for(demo_url())
 }
 
-struct Answer {
-    status: StatusCode,
-    content_type: String,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-}
-
 async fn get_with(app: &Router, path: &str, accept: Option<&str>) -> Answer {
     let mut request = Request::get(path).header(header::HOST, "tracker.test");
     if let Some(a) = accept {
         request = request.header(header::ACCEPT, a);
     }
-    let response = app
-        .clone()
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    Answer {
-        status,
-        content_type,
-        headers,
-        body: String::from_utf8(bytes.to_vec()).unwrap(),
-    }
+    http::send(app, request.body(Body::empty()).unwrap()).await
 }
 
 async fn html(app: &Router, path: &str) -> Answer {

@@ -21,7 +21,10 @@ use secfixes_web::auth::{AuthSettings, session};
 use secfixes_web::oidc::{ClientSettings, Identity};
 use secfixes_web::{App, Settings, router};
 
+mod http;
 mod terms;
+
+use http::Answer;
 
 const CVE: &str = "CVE-2026-90003";
 
@@ -82,12 +85,6 @@ fn jane() -> Identity {
     identity("jane", "jane@example.org", true, &["demo/maintainers"])
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
 impl Fixture {
     /// A session for `who`: the cookie header value.
     async fn login(&self, who: &Identity) -> String {
@@ -98,15 +95,7 @@ impl Fixture {
     }
 
     async fn send(&self, request: Request<Body>) -> Answer {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Answer {
-            status,
-            headers,
-            body: String::from_utf8(bytes.to_vec()).unwrap(),
-        }
+        http::send(&self.router, request).await
     }
 
     async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {

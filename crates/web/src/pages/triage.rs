@@ -426,18 +426,7 @@ async fn refused(
     let origin = s.origin.clone();
     let published = app
         .pool
-        .run(move |db| {
-            let mut tags = BTreeSet::new();
-            db.query(
-                "SELECT DISTINCT repo_tag FROM origin_version WHERE origin = $1 AND published = 1",
-                &[origin.as_str().into()],
-                &mut |row| {
-                    tags.insert(row.req_text(0)?);
-                    Ok(())
-                },
-            )?;
-            Ok(tags)
-        })
+        .run(move |db| triage::published_tags(db, &origin))
         .await
         .unwrap_or_default();
     let tags: Vec<String> = published.into_iter().collect();
