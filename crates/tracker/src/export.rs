@@ -9,6 +9,7 @@
 //! vulnerability ids.
 
 pub mod rejections;
+pub mod secdb;
 
 use std::cmp::Ordering;
 

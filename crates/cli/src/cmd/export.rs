@@ -14,6 +14,8 @@ use secfixes_tracker::{Error, ErrorKind};
 use crate::exit::Status;
 use crate::store::{Need, StoreArgs};
 
+mod secdb;
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -26,6 +28,9 @@ enum Command {
     /// rejected on only some branches is listed in a comment, not as an entry), or JSON
     /// with reason codes, authors and dates.
     Rejections(Rejections),
+    /// The fixes of one repository as secdb JSON in secdb.alpinelinux.org's shape: the
+    /// imported secdb as it was, with the fixes from APKBUILDs added.
+    Secdb(secdb::Secdb),
 }
 
 #[derive(Debug, clap::Args)]
@@ -50,7 +55,10 @@ enum Format {
 }
 
 pub fn run(args: Args) -> Result<Status, Box<dyn std::error::Error>> {
-    let Command::Rejections(args) = args.command;
+    let args = match args.command {
+        Command::Rejections(args) => args,
+        Command::Secdb(args) => return secdb::run(args),
+    };
     let (_, mut db) = args.store.open(Need::DatabaseOnly)?;
     let export = rejections::read(db.as_mut())?;
     drop(db);

@@ -35,6 +35,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("../../migrations/postgres/0004_triage.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("../../migrations/postgres/0005_secdb_export.sql"),
+    },
 ];
 
 /// The advisory lock key held while migrating, so that processes starting together

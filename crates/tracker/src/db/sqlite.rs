@@ -24,6 +24,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("../../migrations/sqlite/0004_triage.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("../../migrations/sqlite/0005_secdb_export.sql"),
+    },
 ];
 
 /// A connection to a SQLite database file.
