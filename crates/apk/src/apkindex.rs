@@ -76,6 +76,8 @@ pub struct ApkIndex {
     text: String,
     signatures: Vec<Signature>,
     verified: Option<usize>,
+    /// Regular files of the index tar other than `DESCRIPTION` and `APKINDEX`, in order.
+    others: Vec<(String, Vec<u8>)>,
 }
 
 impl ApkIndex {
@@ -119,6 +121,22 @@ impl ApkIndex {
         self.verified_signature().map(|s| s.key_name.as_str())
     }
 
+    /// The regular files of the index tar other than `DESCRIPTION` and `APKINDEX` (which
+    /// apk-tools skips), such as the [`crate::annotation`] member, in tar order. Names
+    /// that are not UTF-8 are left out.
+    pub fn other_members(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.others
+            .iter()
+            .map(|(name, data)| (name.as_str(), data.as_slice()))
+    }
+
+    /// The first of [`ApkIndex::other_members`] called `name`.
+    pub fn member(&self, name: &str) -> Option<&[u8]> {
+        self.other_members()
+            .find(|(n, _)| *n == name)
+            .map(|(_, data)| data)
+    }
+
     /// Parses the package records. Errors name the file (if known), line and field.
     /// Versions that apk-tools 3 rejects are accepted, as apk-tools accepts them in an
     /// index; [`ApkIndex::packages_with_warnings`] reports them.
@@ -153,11 +171,84 @@ impl ApkIndex {
 pub fn read(bytes: &[u8], trust: Trust<'_>) -> Result<ApkIndex> {
     let mut members = archive::gzip_members(bytes)?;
 
+    let (signatures, data_member) = signature_members(&members)?;
+    let data_start = match members.get(data_member) {
+        Some(member) => member.offset,
+        None => {
+            return Err(Error::new(
+                ErrorKind::Truncated,
+                "the file ends after the signature: no index member follows it",
+            ));
+        }
+    };
+
+    let verified = check_signatures(
+        &signatures,
+        bytes.get(data_start..).unwrap_or_default(),
+        trust,
+    )?;
+
+    // The index tar: one member as apk-tools writes it; more are joined into one stream.
+    let mut tar: Vec<u8> = match members.get_mut(data_member..) {
+        Some([only]) => std::mem::take(&mut only.data),
+        Some(rest) => rest.iter().flat_map(|m| m.data.iter().copied()).collect(),
+        None => Vec::new(),
+    };
+    let mut reader = TarReader::new(&tar);
+    let mut description = None;
+    let mut text_range = None;
+    let mut others = Vec::new();
+    while let Some(entry) = reader.next_entry().map_err(|e| in_member(e, data_member))? {
+        if !entry.is_file() {
+            continue;
+        }
+        match &*entry.name {
+            b"DESCRIPTION" => {
+                description = Some(String::from_utf8(entry.data.to_vec()).map_err(|_| {
+                    Error::new(ErrorKind::Syntax, "DESCRIPTION is not UTF-8").in_file("DESCRIPTION")
+                })?);
+            }
+            b"APKINDEX" => {
+                let start = entry.offset + archive::BLOCK;
+                text_range = Some(start..start + entry.data.len());
+            }
+            _ => {
+                if let Some(name) = entry.name_str() {
+                    others.push((name.to_owned(), entry.data.to_vec()));
+                }
+            }
+        }
+    }
+    // The text is cut out of the inflated buffer in place: no second 2 MB allocation.
+    let text = match text_range {
+        Some(range) => {
+            tar.truncate(range.end);
+            tar.drain(..range.start.min(tar.len()));
+            Some(utf8_text(tar)?)
+        }
+        None => None,
+    };
+    let text =
+        text.ok_or_else(|| Error::new(ErrorKind::Archive, "no APKINDEX member in the tar"))?;
+    Ok(ApkIndex {
+        source: None,
+        description,
+        text,
+        signatures,
+        verified,
+        others,
+    })
+}
+
+/// The signature members: the leading gzip members whose tar entries are all `.SIGN.*`
+/// files, with the signatures they hold, and the number of the first member holding
+/// anything else (where the signed data starts).
+fn signature_members(members: &[archive::Member]) -> Result<(Vec<Signature>, usize)> {
     // Signature members: leading members whose tar entries are all `.SIGN.*` files. The
     // signed data starts with the first member holding anything else.
     let mut signatures = Vec::new();
     let mut data_member = 0;
-    for member in &members {
+    for member in members {
         let mut reader = TarReader::new(&member.data);
         let mut found = Vec::new();
         let mut only_signatures = true;
@@ -190,66 +281,7 @@ pub fn read(bytes: &[u8], trust: Trust<'_>) -> Result<ApkIndex> {
         signatures.extend(found);
         data_member += 1;
     }
-    let data_start = match members.get(data_member) {
-        Some(member) => member.offset,
-        None => {
-            return Err(Error::new(
-                ErrorKind::Truncated,
-                "the file ends after the signature: no index member follows it",
-            ));
-        }
-    };
-
-    let verified = check_signatures(
-        &signatures,
-        bytes.get(data_start..).unwrap_or_default(),
-        trust,
-    )?;
-
-    // The index tar: one member as apk-tools writes it; more are joined into one stream.
-    let mut tar: Vec<u8> = match members.get_mut(data_member..) {
-        Some([only]) => std::mem::take(&mut only.data),
-        Some(rest) => rest.iter().flat_map(|m| m.data.iter().copied()).collect(),
-        None => Vec::new(),
-    };
-    let mut reader = TarReader::new(&tar);
-    let mut description = None;
-    let mut text_range = None;
-    while let Some(entry) = reader.next_entry().map_err(|e| in_member(e, data_member))? {
-        if !entry.is_file() {
-            continue;
-        }
-        match &*entry.name {
-            b"DESCRIPTION" => {
-                description = Some(String::from_utf8(entry.data.to_vec()).map_err(|_| {
-                    Error::new(ErrorKind::Syntax, "DESCRIPTION is not UTF-8").in_file("DESCRIPTION")
-                })?);
-            }
-            b"APKINDEX" => {
-                let start = entry.offset + archive::BLOCK;
-                text_range = Some(start..start + entry.data.len());
-            }
-            _ => {}
-        }
-    }
-    // The text is cut out of the inflated buffer in place: no second 2 MB allocation.
-    let text = match text_range {
-        Some(range) => {
-            tar.truncate(range.end);
-            tar.drain(..range.start.min(tar.len()));
-            Some(utf8_text(tar)?)
-        }
-        None => None,
-    };
-    let text =
-        text.ok_or_else(|| Error::new(ErrorKind::Archive, "no APKINDEX member in the tar"))?;
-    Ok(ApkIndex {
-        source: None,
-        description,
-        text,
-        signatures,
-        verified,
-    })
+    Ok((signatures, data_member))
 }
 
 /// Reads and checks an `APKINDEX.tar.gz` file; errors name it.
@@ -438,6 +470,90 @@ pub fn sign(index: &[u8], key: &SigningKey, algorithm: Algorithm, mtime: u64) ->
     let mut out = archive::gzip(&tar)?;
     out.extend_from_slice(index);
     Ok(out)
+}
+
+/// Rewrites a signed index with extra regular files in its tar, signed anew by `key`.
+///
+/// `index` is first read and checked against `trust` as [`read`] does. The tar entries of
+/// its data member are then copied byte for byte (headers, data and padding: `APKINDEX`
+/// and `DESCRIPTION` stay exactly as they were), except entries with the name of one of
+/// `members`, which are replaced: each of `members` is appended after them, as a regular
+/// file with mode 0644, owner root and the modification time of the `APKINDEX` entry,
+/// followed by the end-of-archive blocks. The result has apk-tools' layout: one new
+/// signature member, then one gzip member with the whole index tar (apk-tools 3 refuses a
+/// gzip member boundary once the data has started). The old signatures are dropped: they
+/// do not cover the new content, and apk-tools checks only the first one by a key it
+/// trusts.
+///
+/// A member name must be 1 to 99 bytes, must not start with `.` (apk-tools takes a dot
+/// file for a package's control file and refuses the index), must not contain `/`, and
+/// must not be `APKINDEX` or `DESCRIPTION`.
+pub fn add_members(
+    index: &[u8],
+    trust: Trust<'_>,
+    members: &[(&str, &[u8])],
+    key: &SigningKey,
+    algorithm: Algorithm,
+) -> Result<Vec<u8>> {
+    for (name, _) in members {
+        if name.starts_with('.')
+            || name.contains('/')
+            || matches!(*name, "APKINDEX" | "DESCRIPTION")
+        {
+            return Err(Error::new(
+                ErrorKind::Archive,
+                format!(
+                    "`{name}` cannot be an extra index member (a dot file, a path, or a name \
+                     apk-tools reads)"
+                ),
+            ));
+        }
+    }
+    read(index, trust)?;
+    let gz = archive::gzip_members(index)?;
+    let (_, data_member) = signature_members(&gz)?;
+    let tar: Vec<u8> = gz
+        .get(data_member..)
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|m| m.data.iter().copied())
+        .collect();
+    let extra: usize = members
+        .iter()
+        .map(|(_, d)| d.len() + 2 * archive::BLOCK)
+        .sum();
+    let mut out = Vec::with_capacity(tar.len() + extra + 2 * archive::BLOCK);
+    let mut reader = TarReader::new(&tar);
+    let mut mtime = None;
+    loop {
+        let start = reader.position();
+        let Some(entry) = reader.next_entry().map_err(|e| in_member(e, data_member))? else {
+            break;
+        };
+        let replaced = entry
+            .name_str()
+            .is_some_and(|n| members.iter().any(|(name, _)| *name == n));
+        if &*entry.name == b"APKINDEX" && entry.is_file() {
+            mtime = entry.mtime();
+        }
+        if !replaced {
+            out.extend_from_slice(tar.get(start..reader.position()).unwrap_or_default());
+        }
+    }
+    let mtime = mtime.unwrap_or(0);
+    for (name, data) in members {
+        let size = u64::try_from(data.len()).unwrap_or(u64::MAX);
+        out.extend_from_slice(&archive::file_header(
+            name,
+            size,
+            mtime,
+            HeaderStyle::ApkTools,
+        )?);
+        out.extend_from_slice(data);
+        out.extend_from_slice(archive::padding(data.len()));
+    }
+    out.extend_from_slice(&[0; 2 * archive::BLOCK]);
+    sign(&archive::gzip(&out)?, key, algorithm, mtime)
 }
 
 #[cfg(test)]

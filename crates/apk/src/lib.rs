@@ -8,6 +8,7 @@
 //! - [`package`]: the package record (`C:`, `P:`, `V:` … lines) shared by APKINDEX and
 //!   the installed database.
 //! - [`apkindex`]: `APKINDEX.tar.gz`: reading, RSA signature verification, writing and signing.
+//! - [`annotation`]: the `SECFIXES` member that carries security data in an index.
 //! - [`installed`]: the installed database, `lib/apk/db/installed`, with its file lines.
 //! - [`secdb`]: the security database JSON of secdb.alpinelinux.org.
 //! - [`rejections`]: the security-rejections YAML (`{package: [CVE...]}`).
@@ -18,6 +19,7 @@
 //! never panics.
 #![forbid(unsafe_code)]
 
+pub mod annotation;
 pub mod apkbuild;
 pub mod apkindex;
 pub mod diagnostic;

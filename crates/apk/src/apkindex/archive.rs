@@ -142,6 +142,13 @@ impl Entry<'_> {
     pub fn is_file(&self) -> bool {
         matches!(self.typeflag, b'0' | 0 | b'7')
     }
+
+    /// The modification time of the header, if its field is octal.
+    pub fn mtime(&self) -> Option<u64> {
+        octal(field(self.header, 136, 12), self.offset, "mtime")
+            .ok()
+            .and_then(|t| u64::try_from(t).ok())
+    }
 }
 
 /// Reads tar entries from a byte stream, resolving GNU long names (`L`) and pax extended
