@@ -14,9 +14,11 @@
 //! - [`report`]: the rows of a branch report and the explanation of one verdict.
 //! - [`sync`]: the configured imports, each in one transaction, and `sync` (all, then update).
 //! - [`triage`]: rejections made and withdrawn by maintainers and the security team.
+//! - [`annotation`]: a repository's fixes and severities for the `SECFIXES` index member.
 //! - [`demo`]: the bundled demo distribution and its loader, for `secfixes demo`.
 #![forbid(unsafe_code)]
 
+pub mod annotation;
 pub mod browse;
 pub mod config;
 pub mod db;
