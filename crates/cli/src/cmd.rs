@@ -6,11 +6,13 @@ use crate::exit::Status;
 
 pub mod apkbuild;
 pub mod apkindex;
+pub mod audit;
 pub mod cpe;
 pub mod demo;
 pub mod explain;
 pub mod export;
 pub mod import;
+pub mod index;
 pub mod installed;
 pub mod report;
 pub mod secdb;
@@ -33,6 +35,11 @@ enum Command {
     Version(version::Args),
     /// Verify, dump and write signed APKINDEX.tar.gz files.
     Apkindex(apkindex::Args),
+    /// Add the CVEs each version fixes to a signed APKINDEX.tar.gz: `index annotate`.
+    Index(index::Args),
+    /// Installed packages with unfixed vulnerabilities; with --upgradable --security, the
+    /// upgrades that fix vulnerabilities.
+    Audit(audit::Args),
     /// Read an installed database (lib/apk/db/installed).
     Installed(installed::Args),
     /// Check and normalise secdb JSON documents.
@@ -64,6 +71,8 @@ pub fn run(cli: Cli) -> Result<Status, Box<dyn std::error::Error>> {
     match cli.command {
         Command::Version(args) => version::run(args),
         Command::Apkindex(args) => apkindex::run(args),
+        Command::Index(args) => index::run(args),
+        Command::Audit(args) => audit::run(args),
         Command::Installed(args) => installed::run(args),
         Command::Secdb(args) => secdb::run(args),
         Command::Apkbuild(args) => apkbuild::run(args),
