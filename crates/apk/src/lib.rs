@@ -10,6 +10,7 @@
 //! - [`apkindex`]: `APKINDEX.tar.gz`: reading, RSA signature verification, writing and signing.
 //! - [`annotation`]: the `SECFIXES` member that carries security data in an index.
 //! - [`installed`]: the installed database, `lib/apk/db/installed`, with its file lines.
+//! - [`summary`]: only name, version, origin and tag of each record of either, fast.
 //! - [`secdb`]: the security database JSON of secdb.alpinelinux.org.
 //! - [`rejections`]: the security-rejections YAML (`{package: [CVE...]}`).
 //! - [`apkbuild`]: the `# secfixes:` comment block of an APKBUILD (never executed).
@@ -28,6 +29,7 @@ pub mod installed;
 pub mod package;
 pub mod rejections;
 pub mod secdb;
+pub mod summary;
 pub mod version;
 
 pub use diagnostic::{Diagnostic, Parsed};
