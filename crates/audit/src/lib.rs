@@ -28,7 +28,7 @@ pub mod repositories;
 use std::path::{Path, PathBuf};
 
 use secfixes_apk::apkindex::Keys;
-use secfixes_apk::{Error, ErrorKind, Result, installed};
+use secfixes_apk::{Error, ErrorKind, Result, summary};
 
 pub use check::{InstalledPackage, Mode};
 pub use ignore::{Date, IgnoreFile};
@@ -112,22 +112,16 @@ pub fn read_installed(root: &Path) -> Result<Vec<InstalledPackage>> {
             .in_file(&path)
             .caused_by(err)
     })?;
-    let db = installed::parse(&text).map_err(|err| err.in_file(&path))?;
-    Ok(db
-        .packages
+    // The summary reader checks every line as the full parser does, without building
+    // the file records.
+    let records = summary::scan(&text).map_err(|err| err.in_file(&path))?;
+    Ok(records
         .into_iter()
-        .map(|p| {
-            let package = p.package;
-            InstalledPackage {
-                origin: package
-                    .origin
-                    .as_deref()
-                    .unwrap_or(&package.name)
-                    .to_owned(),
-                name: package.name.into_owned(),
-                version: package.version.into_owned(),
-                tag: p.repository_tag.map(|t| t.into_owned()),
-            }
+        .map(|p| InstalledPackage {
+            name: p.name.to_owned(),
+            version: p.version.to_owned(),
+            origin: p.origin_or_name().to_owned(),
+            tag: p.repository_tag.map(str::to_owned),
         })
         .collect())
 }

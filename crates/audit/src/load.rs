@@ -10,6 +10,7 @@ use sha2::{Digest as _, Sha256};
 
 use secfixes_apk::annotation::Annotation;
 use secfixes_apk::apkindex::{self, Keys, Trust};
+use secfixes_apk::summary;
 use secfixes_apk::{Error, ErrorKind, Result};
 use secfixes_fetch::client::{self, Request};
 use secfixes_fetch::retry::Backoff;
@@ -180,13 +181,13 @@ impl Loader {
         let index = apkindex::read(&bytes, self.trust())?;
         drop(bytes);
         let annotation = Annotation::from_index(&index)?;
-        let packages = index
-            .packages()?
+        // Only names, versions and origins: the signature vouches for the rest.
+        let packages = summary::scan(index.text())?
             .into_iter()
             .map(|p| IndexPackage {
-                origin: p.origin.as_deref().unwrap_or(&p.name).to_owned(),
-                name: p.name.into_owned(),
-                version: p.version.into_owned(),
+                name: p.name.to_owned(),
+                version: p.version.to_owned(),
+                origin: p.origin_or_name().to_owned(),
             })
             .collect();
         Ok(Loaded {
