@@ -272,3 +272,132 @@ fn real_indexes_annotated_from_real_secdb() {
     assert_eq!(members[0], members[1]);
     insta::assert_snapshot!("v3.16-main-partial-secdb", members[0]);
 }
+
+/// Real apk-tools on Alpine's v3.17 aarch64 index and on the same index annotated: the
+/// same output from `update`, `policy` and `search`, no "apk-tools is OLD" warning, and
+/// `UNTRUSTED signature` when only Alpine's keys are trusted.
+///
+/// apk-tools is not packaged for Debian bookworm, so this runs only when
+/// `SECFIXES_APK_TOOLS` names one or more apk binaries (separated by `:`; wrappers that
+/// set `LD_LIBRARY_PATH` for a build tree work), and is skipped loudly otherwise, also
+/// under CI.
+#[test]
+fn apk_tools_read_the_annotated_index() {
+    let Some(binaries) = std::env::var_os("SECFIXES_APK_TOOLS") else {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"\n*** SKIPPED: SECFIXES_APK_TOOLS names no apk binary (apk-tools is not packaged for Debian bookworm) ***\n\n",
+        );
+        return;
+    };
+    let Some(fixtures) = support::fixtures() else {
+        return;
+    };
+    let alpine_dir = fixtures.join("apkindex/keys");
+    let alpine = Keys::from_dir(&alpine_dir).unwrap();
+    let input =
+        std::fs::read(fixtures.join("apkindex/alpine-v3.17-main-aarch64.APKINDEX.tar.gz")).unwrap();
+    let secdb = secdb::read(
+        &fixtures.join("secdb/v3.16-main.partial.json"),
+        Format::Json,
+    )
+    .unwrap()
+    .value;
+    let annotation = Annotation::from_secdb([&secdb], |_| true);
+    let annotated = apkindex::add_members(
+        &input,
+        Trust::keys(&alpine),
+        &[(annotation::MEMBER, annotation.to_json().as_bytes())],
+        &test_key(),
+        Algorithm::RsaSha1,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let setup = |name: &str, index: &[u8], keys: &Path| -> (PathBuf, PathBuf) {
+        let repo = dir.path().join(format!("repo-{name}"));
+        std::fs::create_dir_all(repo.join("aarch64")).unwrap();
+        std::fs::write(repo.join("aarch64/APKINDEX.tar.gz"), index).unwrap();
+        let root = dir.path().join(format!("root-{name}"));
+        std::fs::create_dir_all(root.join("etc/apk/keys")).unwrap();
+        for key in std::fs::read_dir(keys).unwrap() {
+            let key = key.unwrap().path();
+            if key.to_string_lossy().ends_with(".pub") {
+                std::fs::copy(
+                    &key,
+                    root.join("etc/apk/keys").join(key.file_name().unwrap()),
+                )
+                .unwrap();
+            }
+        }
+        (repo, root)
+    };
+    let (orig_repo, orig_root) = setup("orig", &input, &alpine_dir);
+    let (ann_repo, ann_root) = setup("ann", &annotated, &data_dir().join("keys"));
+    let (_, wrong_root) = setup("wrong", &annotated, &alpine_dir);
+    for apk in std::env::split_paths(&binaries) {
+        let run = |root: &Path, repo: &Path, args: &[&str]| {
+            let out = Command::new(&apk)
+                .arg("--root")
+                .arg(root)
+                .args([
+                    "--arch",
+                    "aarch64",
+                    "--no-cache",
+                    "--repositories-file",
+                    "/dev/null",
+                ])
+                .arg("--repository")
+                .arg(repo)
+                .args(args)
+                .output()
+                .unwrap();
+            let text =
+                |b: &[u8]| String::from_utf8_lossy(b).replace(&repo.display().to_string(), "REPO");
+            (out.status.code(), text(&out.stdout), text(&out.stderr))
+        };
+        for root in [&orig_root, &ann_root, &wrong_root] {
+            let init = Command::new(&apk)
+                .arg("--root")
+                .arg(root)
+                .args([
+                    "--arch",
+                    "aarch64",
+                    "--initdb",
+                    "--no-cache",
+                    "--repositories-file",
+                    "/dev/null",
+                    "add",
+                ])
+                .output()
+                .unwrap();
+            assert!(init.status.success(), "{}: {init:?}", apk.display());
+        }
+        for args in [
+            &["update"][..],
+            &["policy", "busybox", "musl", "zlib"],
+            &["search", "-v", "-x", "zlib"],
+        ] {
+            let original = run(&orig_root, &orig_repo, args);
+            let ours = run(&ann_root, &ann_repo, args);
+            assert_eq!(ours, original, "{} {args:?}", apk.display());
+            assert!(!ours.2.contains("OLD"), "{}", ours.2);
+            let expected = if args[0] == "update" {
+                "5004 distinct packages"
+            } else {
+                "zlib"
+            };
+            assert!(
+                ours.1.contains(expected),
+                "{} {args:?}: {}",
+                apk.display(),
+                ours.1
+            );
+        }
+        let wrong = run(&wrong_root, &ann_repo, &["update"]);
+        assert!(
+            wrong.2.contains("UNTRUSTED signature"),
+            "{}: {wrong:?}",
+            apk.display()
+        );
+    }
+}
