@@ -28,11 +28,11 @@
 //! [`Annotation::to_json`] writes one package or severity per line; [`Annotation::parse`]
 //! reads any JSON layout and ignores keys it does not know.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::apkindex::ApkIndex;
@@ -263,11 +263,11 @@ impl Annotation {
                     .caused_by(err),
             )
         })?;
-        if raw.format != FORMAT {
+        if raw.format.0 != FORMAT {
             return Err(in_member(
                 Error::new(
                     ErrorKind::Json,
-                    format!("format is `{}`, not `{FORMAT}`", raw.format),
+                    format!("format is `{}`, not `{FORMAT}`", raw.format.0),
                 )
                 .in_field("format"),
             ));
@@ -291,13 +291,16 @@ impl Annotation {
             severities: raw.severities,
         };
         for entry in raw.packages {
-            let fixes = annotation.packages.entry(entry.pkg.name).or_default();
-            for (version, ids) in entry.pkg.secfixes {
+            let fixes = annotation
+                .packages
+                .entry(entry.pkg.name.0.into_owned())
+                .or_default();
+            for (version, ids) in entry.pkg.secfixes.0 {
                 fixes.push(Fix {
-                    version,
+                    version: version.0.into_owned(),
                     ids: ids
                         .iter()
-                        .filter_map(|id| id.split_whitespace().next())
+                        .filter_map(|id| id.0.split_whitespace().next())
                         .map(str::to_owned)
                         .collect(),
                 });
@@ -314,29 +317,63 @@ impl Annotation {
 }
 
 #[derive(Deserialize)]
-struct Raw {
-    format: String,
+struct Raw<'a> {
+    format: Text<'a>,
     version: u64,
     #[serde(default)]
     distroversion: Option<String>,
     #[serde(default)]
     reponame: Option<String>,
-    #[serde(default)]
-    packages: Vec<RawEntry>,
+    #[serde(default, borrow)]
+    packages: Vec<RawEntry<'a>>,
     #[serde(default)]
     severities: BTreeMap<String, Severity>,
 }
 
 #[derive(Deserialize)]
-struct RawEntry {
-    pkg: RawPackage,
+struct RawEntry<'a> {
+    #[serde(borrow)]
+    pkg: RawPackage<'a>,
 }
 
 #[derive(Deserialize)]
-struct RawPackage {
-    name: String,
-    #[serde(default)]
-    secfixes: IndexMap<String, Vec<String>>,
+struct RawPackage<'a> {
+    #[serde(borrow)]
+    name: Text<'a>,
+    #[serde(default, borrow)]
+    secfixes: SecfixesList<'a>,
+}
+
+/// The `secfixes` map in document order (without building a map).
+#[derive(Default)]
+struct SecfixesList<'a>(Vec<(Text<'a>, Vec<Text<'a>>)>);
+
+/// A JSON string, borrowed from the member unless it has escapes: the member has tens of
+/// thousands of short strings, and copying each twice took most of the parse.
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for SecfixesList<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = SecfixesList<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map of versions to lists of ids")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> std::result::Result<Self::Value, M::Error> {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(4));
+                while let Some(entry) = map.next_entry::<Text<'a>, Vec<Text<'a>>>()? {
+                    out.push(entry);
+                }
+                Ok(SecfixesList(out))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
 }
 
 fn push_json<T: Serialize + ?Sized>(out: &mut String, value: &T) {
