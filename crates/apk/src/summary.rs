@@ -70,7 +70,8 @@ pub fn scan(text: &str) -> Result<Vec<Summary<'_>>> {
                     }
                     _ => continue,
                 };
-                if slot.is_some() {
+                // Later `s:` lines replace earlier ones; the others may appear once.
+                if slot.is_some() && field.letter != b's' {
                     return Err(Error::new(
                         ErrorKind::Syntax,
                         format!("`{}:` given twice in one record", char::from(field.letter)),
