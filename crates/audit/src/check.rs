@@ -59,6 +59,15 @@ pub struct Outcome {
     pub ignored: Vec<Ignored>,
 }
 
+/// The fixes of `origin` in every repository's annotation, with the repository's number.
+fn fixes_of<'a>(repos: &'a [Loaded], origin: &'a str) -> impl Iterator<Item = (usize, &'a Fix)> {
+    repos.iter().enumerate().flat_map(move |(i, repo)| {
+        repo.annotation
+            .iter()
+            .flat_map(move |a| a.fixes(origin).iter().map(move |f| (i, f)))
+    })
+}
+
 /// Runs the audit.
 pub fn check(
     installed: &[InstalledPackage],
@@ -67,25 +76,16 @@ pub fn check(
     ignore: &IgnoreFile,
     today: Date,
 ) -> Outcome {
-    let mut by_name: HashMap<&str, Vec<(usize, &IndexPackage)>> = HashMap::new();
+    // Only the installed names are looked up: 2,000 of 17,000 index packages.
+    let mut by_name: HashMap<&str, Vec<(usize, &IndexPackage)>> = installed
+        .iter()
+        .map(|p| (p.name.as_str(), Vec::new()))
+        .collect();
     for (i, repo) in repos.iter().enumerate() {
         for package in &repo.packages {
-            by_name
-                .entry(package.name.as_str())
-                .or_default()
-                .push((i, package));
-        }
-    }
-    let mut by_origin: HashMap<&str, Vec<(usize, &Fix)>> = HashMap::new();
-    for (i, repo) in repos.iter().enumerate() {
-        let Some(annotation) = &repo.annotation else {
-            continue;
-        };
-        for (origin, fixes) in &annotation.packages {
-            by_origin
-                .entry(origin.as_str())
-                .or_default()
-                .extend(fixes.iter().map(|f| (i, f)));
+            if let Some(candidates) = by_name.get_mut(package.name.as_str()) {
+                candidates.push((i, package));
+            }
         }
     }
     let allowed = |repo: usize, package: &InstalledPackage| {
@@ -114,7 +114,7 @@ pub fn check(
         };
         // id -> (lowest version that fixes it, its repository)
         let mut ids: Vec<(&str, &str, usize)> = Vec::new();
-        for &(repo, fix) in by_origin.get(origin).into_iter().flatten() {
+        for (repo, fix) in fixes_of(repos, origin) {
             if !allowed(repo, package) || fix.is_not_affected() {
                 continue;
             }
