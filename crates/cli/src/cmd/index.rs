@@ -29,7 +29,7 @@ enum Command {
     /// Write IN again as OUT with the CVEs each version of its packages fixes, as a
     /// `SECFIXES` tar member that apk-tools skips, signed by --key.
     ///
-    /// The fixes come from --secdb FILE... (secdb JSON or the historical YAML) or from
+    /// The fixes come from --secdb FILE, repeatable (secdb JSON or the historical YAML), or from
     /// the store's fixes and severities for --repo TAG. DESCRIPTION and APKINDEX are
     /// copied byte for byte; the old signatures are replaced by one by --key. IN is
     /// verified first (--keys-dir, or --allow-untrusted).
