@@ -2,14 +2,20 @@
 //!
 //! - [`rejections`]: the rejections (imported and made through triage) as
 //!   security-rejections YAML per repository, and as JSON with every field.
+//! - [`osv`]: one OSV record per (CVE, branch), with osv.dev's `all.zip` and
+//!   `modified_id.csv` per ecosystem.
+//! - [`openvex`]: one OpenVEX document per branch.
 //!
 //! Every export reads the store once and is a pure function of what it read, so that the
 //! same store gives byte-for-byte the same output (snapshots, diffs between runs). The
 //! helpers here are shared by the exports: times as RFC 3339 and the order of
 //! vulnerability ids.
 
+pub mod openvex;
+pub mod osv;
 pub mod rejections;
 pub mod secdb;
+mod states;
 
 use std::cmp::Ordering;
 

@@ -3,7 +3,8 @@
 //! `export rejections` writes the rejections (imported from the security-rejections YAML
 //! and made through triage) as one security-rejections YAML per repository, or as JSON
 //! with every field (reason codes, authors, dates); see
-//! [`secfixes_tracker::export::rejections`].
+//! [`secfixes_tracker::export::rejections`]. `export osv` and `export openvex` write the
+//! states as OSV records and OpenVEX documents (`osv.rs`, `openvex.rs`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,8 @@ use secfixes_tracker::{Error, ErrorKind};
 use crate::exit::Status;
 use crate::store::{Need, StoreArgs};
 
+mod openvex;
+mod osv;
 mod secdb;
 
 #[derive(Debug, clap::Args)]
@@ -31,6 +34,12 @@ enum Command {
     /// The fixes of one repository as secdb JSON in secdb.alpinelinux.org's shape: the
     /// imported secdb as it was, with the fixes from APKBUILDs added.
     Secdb(secdb::Secdb),
+    /// OSV records, one per CVE and branch (main and community, every state), with
+    /// osv.dev's bulk files: DIR/<branch>/ALPINE-CVE-….json, DIR/Alpine:<branch>/all.zip
+    /// and modified_id.csv.
+    Osv(osv::Osv),
+    /// One OpenVEX document for a branch: a statement per CVE and published package.
+    Openvex(openvex::Openvex),
 }
 
 #[derive(Debug, clap::Args)]
@@ -58,6 +67,8 @@ pub fn run(args: Args) -> Result<Status, Box<dyn std::error::Error>> {
     let args = match args.command {
         Command::Rejections(args) => args,
         Command::Secdb(args) => return secdb::run(args),
+        Command::Osv(args) => return osv::run(args),
+        Command::Openvex(args) => return openvex::run(args),
     };
     let (_, mut db) = args.store.open(Need::DatabaseOnly)?;
     let export = rejections::read(db.as_mut())?;
