@@ -12,6 +12,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod cmd;
 mod exit;
 mod progress;
+mod publish;
 mod store;
 
 fn main() -> ExitCode {

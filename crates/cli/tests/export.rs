@@ -4,72 +4,29 @@
 //! to stdout, and errors that name the file.
 #![allow(clippy::unwrap_used)]
 
+mod demo_store;
 mod outcome;
 
+use demo_store::DemoStore;
 use outcome::{expect, stderr, stdout};
-
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use secfixes_apk::rejections;
 use secfixes_tracker::db::{self, Value};
 
-/// The bundled demo's directory.
-fn demo_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tracker/demo")
-}
-
-/// A temporary directory with the synced demo in `store.db` and an empty `work/`.
-struct Store {
-    dir: tempfile::TempDir,
-}
-
-impl Store {
-    fn new() -> Store {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("work")).unwrap();
-        let store = Store { dir };
-        let demo = demo_dir();
-        let config = demo.join("demo.toml");
-        let out = store.run(&[
-            "sync",
-            "--config",
-            config.to_str().unwrap(),
-            "--data-dir",
-            demo.to_str().unwrap(),
-        ]);
-        expect(&out, 0);
-        // A triage rejection on 3.22-main only: musl is published on edge-main too.
-        let mut db = db::open(&store.database()).unwrap();
-        db.execute(
-            "INSERT INTO rejection (repo_tag, origin, vuln_id, source, reason, rationale, \
-             actor, actor_role, created_at) VALUES ('3.22-main', 'musl', 'CVE-2026-90009', \
-             'triage', 'inline_mitigations_already_exist', 'Hardened malloc.', 'sec', \
-             'security', $1)",
-            &[Value::Int(1_772_366_400)],
-        )
-        .unwrap();
-        store
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn database(&self) -> String {
-        format!("sqlite:{}", self.path("store.db").display())
-    }
-
-    /// `secfixes ARGS… --database …`, run in `work/` (no `secfixes.toml`).
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_secfixes"))
-            .args(args)
-            .args(["--database", &self.database()])
-            .current_dir(self.path("work"))
-            .env_remove("SECFIXES_DATABASE")
-            .output()
-            .unwrap()
-    }
+/// The synced demo with a triage rejection on 3.22-main only (musl is published on
+/// edge-main too).
+fn store() -> DemoStore {
+    let store = DemoStore::new();
+    let mut db = db::open(&store.database()).unwrap();
+    db.execute(
+        "INSERT INTO rejection (repo_tag, origin, vuln_id, source, reason, rationale, \
+         actor, actor_role, created_at) VALUES ('3.22-main', 'musl', 'CVE-2026-90009', \
+         'triage', 'inline_mitigations_already_exist', 'Hardened malloc.', 'sec', \
+         'security', $1)",
+        &[Value::Int(1_772_366_400)],
+    )
+    .unwrap();
+    store
 }
 
 /// Package → ids of a YAML text, which must read clean.
@@ -86,7 +43,7 @@ fn entries(text: &str) -> Vec<(String, Vec<String>)> {
 
 #[test]
 fn yaml_files_into_a_directory() {
-    let store = Store::new();
+    let store = store();
     let dir = store.path("out/rejections");
     // An old file is replaced.
     std::fs::create_dir_all(&dir).unwrap();
@@ -115,7 +72,7 @@ fn yaml_files_into_a_directory() {
 
 #[test]
 fn yaml_to_stdout_one_document_per_repository() {
-    let store = Store::new();
+    let store = store();
     let out = store.run(&["export", "rejections"]);
     expect(&out, 0);
     let text = stdout(&out);
@@ -137,7 +94,7 @@ fn yaml_to_stdout_one_document_per_repository() {
 
 #[test]
 fn json_to_a_file_and_to_stdout() {
-    let store = Store::new();
+    let store = store();
     let file = store.path("rejections.json");
     let out = store.run(&[
         "export",
@@ -165,7 +122,7 @@ fn json_to_a_file_and_to_stdout() {
 
 #[test]
 fn errors_name_the_file() {
-    let store = Store::new();
+    let store = store();
     let blocker = store.path("a-file");
     std::fs::write(&blocker, "").unwrap();
     let dir = blocker.join("sub");

@@ -6,68 +6,14 @@
 //! status 2 and a message naming it.
 #![allow(clippy::unwrap_used)]
 
+mod demo_store;
+mod outcome;
+
+use demo_store::DemoStore;
+use outcome::{expect, stderr, stdout};
+
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn demo_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tracker/demo")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-#[track_caller]
-fn expect(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(out),
-        stderr(out)
-    );
-}
-
-/// A temporary directory with the synced demo in `store.db`.
-struct Store {
-    dir: tempfile::TempDir,
-}
-
-impl Store {
-    fn new() -> Store {
-        let store = Store {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        expect(&store.run(&["sync"]), 0);
-        store
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    /// `secfixes ARGS… --config demo.toml --data-dir demo --database …`.
-    fn run(&self, args: &[&str]) -> Output {
-        let demo = demo_dir();
-        Command::new(env!("CARGO_BIN_EXE_secfixes"))
-            .args(args)
-            .args(["--config", demo.join("demo.toml").to_str().unwrap()])
-            .args(["--data-dir", demo.to_str().unwrap()])
-            .args([
-                "--database",
-                &format!("sqlite:{}", self.path("store.db").display()),
-            ])
-            .current_dir(self.dir.path())
-            .env_remove("SECFIXES_DATABASE")
-            .output()
-            .unwrap()
-    }
-}
+use std::path::Path;
 
 fn names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -80,7 +26,7 @@ fn names(dir: &Path) -> Vec<String> {
 
 #[test]
 fn osv_records_and_bulk_files() {
-    let store = Store::new();
+    let store = DemoStore::configured();
     let dir = store.path("out/osv");
     let out = store.run(&["export", "osv", "--output", dir.to_str().unwrap()]);
     expect(&out, 0);
@@ -153,7 +99,7 @@ fn osv_records_and_bulk_files() {
 
 #[test]
 fn osv_bad_input() {
-    let store = Store::new();
+    let store = DemoStore::configured();
     let dir = store.path("osv");
     let out = store.run(&[
         "export",
@@ -192,7 +138,7 @@ fn osv_bad_input() {
 
 #[test]
 fn openvex_to_stdout_and_to_a_file() {
-    let store = Store::new();
+    let store = DemoStore::configured();
     let out = store.run(&["export", "openvex", "--branch", "v3.22"]);
     expect(&out, 0);
     let text = stdout(&out);
@@ -237,7 +183,7 @@ fn openvex_to_stdout_and_to_a_file() {
 
 #[test]
 fn openvex_bad_input() {
-    let store = Store::new();
+    let store = DemoStore::configured();
     let out = store.run(&["export", "openvex", "--branch", "v3.99"]);
     expect(&out, 2);
     assert!(stderr(&out).contains("\"v3.99\""), "{}", stderr(&out));

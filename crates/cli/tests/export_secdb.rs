@@ -5,74 +5,11 @@
 //! repository exits 2 naming it.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod demo_store;
+mod outcome;
 
-/// The bundled demo's directory.
-fn demo_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tracker/demo")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-#[track_caller]
-fn expect(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(out),
-        stderr(out)
-    );
-}
-
-/// A temporary directory with the synced demo in `store.db` and an empty `work/`.
-struct Store {
-    dir: tempfile::TempDir,
-}
-
-impl Store {
-    fn new() -> Store {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("work")).unwrap();
-        let store = Store { dir };
-        let demo = demo_dir();
-        let config = demo.join("demo.toml");
-        let out = store.run(&[
-            "sync",
-            "--config",
-            config.to_str().unwrap(),
-            "--data-dir",
-            demo.to_str().unwrap(),
-        ]);
-        expect(&out, 0);
-        store
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    /// `secfixes ARGS… --database …`, run in `work/` (no `secfixes.toml`).
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_secfixes"))
-            .args(args)
-            .args([
-                "--database",
-                &format!("sqlite:{}", self.path("store.db").display()),
-            ])
-            .current_dir(self.path("work"))
-            .env_remove("SECFIXES_DATABASE")
-            .output()
-            .unwrap()
-    }
-}
+use demo_store::{DemoStore, demo_dir};
+use outcome::{expect, stderr, stdout};
 
 /// The demo's secdb file of a repository, without its final newline.
 fn demo_secdb(branch: &str, repo: &str) -> String {
@@ -83,7 +20,7 @@ fn demo_secdb(branch: &str, repo: &str) -> String {
 
 #[test]
 fn stdout_and_file() {
-    let store = Store::new();
+    let store = DemoStore::new();
     for branch in ["v3.22", "edge"] {
         for repo in ["main", "community"] {
             let out = store.run(&["export", "secdb", "--branch", branch, "--repo", repo]);
@@ -119,11 +56,18 @@ fn stdout_and_file() {
     );
     let names: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert_eq!(names.len(), 1, "no temporary files");
+    // Published for a web server running as another user (a temporary file is 0600).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644, "{mode:o}");
+    }
 }
 
 #[test]
 fn unknown_branch_or_repo_exits_2() {
-    let store = Store::new();
+    let store = DemoStore::new();
     let out = store.run(&["export", "secdb", "--branch", "v9.9", "--repo", "main"]);
     expect(&out, 2);
     assert!(

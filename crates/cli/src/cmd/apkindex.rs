@@ -7,6 +7,7 @@ use secfixes_apk::Error;
 use secfixes_apk::apkindex::{self, Algorithm, ApkIndex, Keys, SigningKey, Trust};
 
 use crate::exit::Status;
+use crate::publish::write_atomically;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -231,7 +232,7 @@ fn write(
     let mtime = build_time()?;
     let unsigned = apkindex::write_unsigned(&apkindex::write_text(&packages), description, mtime)?;
     let signed = apkindex::sign(&unsigned, &key, algorithm, mtime)?;
-    write_atomically(output, &signed)?;
+    write_atomically(output, &signed).map_err(|e| Error::io(output, e))?;
     let stdout = std::io::stdout();
     writeln!(
         stdout.lock(),
@@ -255,19 +256,4 @@ fn build_time() -> Result<u64, String> {
             .map(|d| d.as_secs())
             .unwrap_or(0)),
     }
-}
-
-/// Writes `bytes` to a temporary file beside `path` and renames it over `path`, so a
-/// reader never sees half an index.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
-    std::fs::write(&temp, bytes).map_err(|err| Error::io(&temp, err))?;
-    std::fs::rename(&temp, path).map_err(|err| {
-        let _ = std::fs::remove_file(&temp);
-        Error::io(path, err)
-    })
 }

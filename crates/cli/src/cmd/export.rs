@@ -13,6 +13,7 @@ use secfixes_tracker::export::rejections::{self, RepoFile};
 use secfixes_tracker::{Error, ErrorKind};
 
 use crate::exit::Status;
+use crate::publish::write_atomically;
 use crate::store::{Need, StoreArgs};
 
 mod openvex;
@@ -82,7 +83,9 @@ pub fn run(args: Args) -> Result<Status, Box<dyn std::error::Error>> {
         Format::Json => {
             let text = export.to_json()?;
             match &args.output {
-                Some(path) => write_atomically(path, text.as_bytes())?,
+                Some(path) => {
+                    write_atomically(path, text.as_bytes()).map_err(|e| Error::io(path, e))?
+                }
                 None => std::io::stdout().lock().write_all(text.as_bytes())?,
             }
         }
@@ -121,7 +124,7 @@ fn write_dir(dir: &Path, files: &[RepoFile]) -> Result<(), Error> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     for file in files {
         let path = dir.join(checked_file_name(file)?);
-        write_atomically(&path, file.to_yaml().as_bytes())?;
+        write_atomically(&path, file.to_yaml().as_bytes()).map_err(|e| Error::io(&path, e))?;
         let ids: usize = file.rejections.packages.values().map(|r| r.ids.len()).sum();
         eprintln!(
             "secfixes: {}: {}, {}; {} on some branches only (not exported)",
@@ -156,17 +159,4 @@ fn checked_file_name(file: &RepoFile) -> Result<String, Error> {
             format!("repository name {repo:?} cannot be used as a file name"),
         ))
     }
-}
-
-/// Writes `bytes` to a temporary file beside `path`, syncs it and renames it to `path`.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(path, e))?;
-    temp.write_all(bytes).map_err(|e| Error::io(path, e))?;
-    temp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    temp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
 }

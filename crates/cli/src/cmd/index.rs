@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use secfixes_apk::annotation::{self, Annotation};
 use secfixes_apk::apkindex::{self, Algorithm, Keys, SigningKey, Trust};
@@ -16,6 +16,7 @@ use secfixes_apk::secdb::{self, Format};
 use secfixes_apk::{Error, ErrorKind};
 
 use crate::exit::Status;
+use crate::publish::write_atomically;
 use crate::store::{Need, StoreArgs};
 
 #[derive(Debug, clap::Args)]
@@ -114,7 +115,7 @@ pub fn run(args: Args) -> Result<Status, Box<dyn std::error::Error>> {
         args.algorithm,
     )
     .map_err(|e| e.in_file(input))?;
-    write_atomically(&args.output, &out)?;
+    write_atomically(&args.output, &out).map_err(|e| Error::io(&args.output, e))?;
     writeln!(
         std::io::stdout().lock(),
         "{}: {} of {} origins annotated with {} fixes ({} severities), signed by {}",
@@ -170,24 +171,4 @@ fn from_store(
         tag,
         |origin| origins.contains(origin),
     )?)
-}
-
-/// Writes `bytes` to a temporary file beside `path` and renames it over `path`.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(path, e))?;
-    temp.write_all(bytes).map_err(|e| Error::io(path, e))?;
-    // A repository's index is read by everyone (the temporary file is 0600).
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        temp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(|e| Error::io(path, e))?;
-    }
-    temp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
 }

@@ -9,6 +9,7 @@ use secfixes_apk::secdb as secdb_json;
 use secfixes_tracker::export::secdb::{self, Defaults};
 
 use crate::exit::Status;
+use crate::publish::write_atomically;
 use crate::store::{Need, StoreArgs};
 
 #[derive(Debug, clap::Args)]
@@ -36,7 +37,8 @@ pub(super) fn run(args: Secdb) -> Result<Status, Box<dyn std::error::Error>> {
     let text = secdb_json::to_json(&doc);
     match &args.output {
         Some(path) => {
-            super::write_atomically(path, text.as_bytes())?;
+            write_atomically(path, text.as_bytes())
+                .map_err(|e| secfixes_tracker::Error::io(path, e))?;
             let ids: usize = doc
                 .packages
                 .iter()
