@@ -175,6 +175,25 @@ pub fn transaction<T>(db: &mut dyn Db, work: impl FnOnce(&mut dyn Db) -> Result<
     }
 }
 
+/// Runs `work` on one consistent view of the store: every read in it sees the same data,
+/// whatever other connections commit meanwhile (an export of several formats agrees with
+/// itself). Nothing is written; the transaction is rolled back at the end.
+pub fn snapshot<T>(db: &mut dyn Db, work: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+    // SQLite: a deferred transaction's first read fixes its snapshot (WAL), without the
+    // write lock `begin` takes. PostgreSQL: READ COMMITTED, its default, would give every
+    // statement a new snapshot.
+    let sql = match db.backend() {
+        Backend::Sqlite => "BEGIN DEFERRED",
+        Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    };
+    db.execute_script(sql)?;
+    let result = work(db);
+    let ended = db.rollback();
+    let value = result?;
+    ended?;
+    Ok(value)
+}
+
 /// Fails unless row `n` (1-based) of a bulk load into `table` has one value per column;
 /// both backends check before they send a row.
 pub(crate) fn check_row_width(

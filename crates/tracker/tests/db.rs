@@ -360,6 +360,41 @@ support::backend_tests! {
         }
     }
 
+    /// A snapshot sees the store as it was at its first read, whatever another
+    /// connection commits meanwhile (what keeps `export all`'s formats in agreement), and
+    /// ends without holding anything.
+    fn snapshot_reads_one_view(url: &str) {
+        let mut reader = db::open(url).unwrap();
+        let mut writer = db::open(url).unwrap();
+        db::set_meta(writer.as_mut(), "probe", "before").unwrap();
+        let seen = db::snapshot(reader.as_mut(), |db| {
+            let first = db::get_meta(db, "probe")?;
+            db::set_meta(writer.as_mut(), "probe", "after")?;
+            let second = db::get_meta(db, "probe")?;
+            Ok((first, second))
+        })
+        .unwrap();
+        let before = Some("before".to_owned());
+        assert_eq!(seen, (before.clone(), before));
+        // After it, the reader sees the write, and the writer can write again.
+        assert_eq!(
+            db::get_meta(reader.as_mut(), "probe").unwrap().as_deref(),
+            Some("after")
+        );
+        db::set_meta(writer.as_mut(), "probe", "later").unwrap();
+        // An error inside ends the snapshot too, and is the one returned.
+        let err = db::snapshot(reader.as_mut(), |db| {
+            db::get_meta(db, "probe")?;
+            Err::<(), _>(secfixes_tracker::Error::new(ErrorKind::Config, "stop"))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("stop"), "{err}");
+        assert_eq!(
+            db::get_meta(reader.as_mut(), "probe").unwrap().as_deref(),
+            Some("later")
+        );
+    }
+
     /// A schema newer than this code is refused with a clear message, not used.
     fn newer_schema_is_refused(url: &str) {
         {
