@@ -12,7 +12,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod cmd;
 mod exit;
 mod progress;
-mod publish;
 mod store;
 
 fn main() -> ExitCode {

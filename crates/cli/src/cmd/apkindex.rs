@@ -7,7 +7,7 @@ use secfixes_apk::Error;
 use secfixes_apk::apkindex::{self, Algorithm, ApkIndex, Keys, SigningKey, Trust};
 
 use crate::exit::Status;
-use crate::publish::write_atomically;
+use secfixes_tracker::export::write_file;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -232,7 +232,7 @@ fn write(
     let mtime = build_time()?;
     let unsigned = apkindex::write_unsigned(&apkindex::write_text(&packages), description, mtime)?;
     let signed = apkindex::sign(&unsigned, &key, algorithm, mtime)?;
-    write_atomically(output, &signed).map_err(|e| Error::io(output, e))?;
+    write_file(output, &signed).map_err(|e| Error::io(output, e))?;
     let stdout = std::io::stdout();
     writeln!(
         stdout.lock(),

@@ -3,19 +3,22 @@
 //! `export rejections` writes the rejections (imported from the security-rejections YAML
 //! and made through triage) as one security-rejections YAML per repository, or as JSON
 //! with every field (reason codes, authors, dates); see
-//! [`secfixes_tracker::export::rejections`]. `export osv` and `export openvex` write the
-//! states as OSV records and OpenVEX documents (`osv.rs`, `openvex.rs`).
+//! [`secfixes_tracker::export::rejections`]. `export secdb`, `export osv` and `export openvex`
+//! write the fixes and states as secdb JSON, OSV records and OpenVEX documents; `export
+//! all` writes every format from one snapshot (one module each under `export/`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use secfixes_tracker::Error;
+use secfixes_tracker::export::check_file_name;
 use secfixes_tracker::export::rejections::{self, RepoFile};
-use secfixes_tracker::{Error, ErrorKind};
 
 use crate::exit::Status;
-use crate::publish::write_atomically;
 use crate::store::{Need, StoreArgs};
+use secfixes_tracker::export::write_file;
 
+mod all;
 mod openvex;
 mod osv;
 mod secdb;
@@ -41,6 +44,9 @@ enum Command {
     Osv(osv::Osv),
     /// One OpenVEX document for a branch: a statement per CVE and published package.
     Openvex(openvex::Openvex),
+    /// Every export from one snapshot of the store, into one directory: secdb per
+    /// repository, OSV, OpenVEX per branch and the rejections (a publishing job's run).
+    All(all::All),
 }
 
 #[derive(Debug, clap::Args)]
@@ -70,6 +76,7 @@ pub fn run(args: Args) -> Result<Status, Box<dyn std::error::Error>> {
         Command::Secdb(args) => return secdb::run(args),
         Command::Osv(args) => return osv::run(args),
         Command::Openvex(args) => return openvex::run(args),
+        Command::All(args) => return all::run(args),
     };
     let (_, mut db) = args.store.open(Need::DatabaseOnly)?;
     let export = rejections::read(db.as_mut())?;
@@ -83,9 +90,7 @@ pub fn run(args: Args) -> Result<Status, Box<dyn std::error::Error>> {
         Format::Json => {
             let text = export.to_json()?;
             match &args.output {
-                Some(path) => {
-                    write_atomically(path, text.as_bytes()).map_err(|e| Error::io(path, e))?
-                }
+                Some(path) => write_file(path, text.as_bytes()).map_err(|e| Error::io(path, e))?,
                 None => std::io::stdout().lock().write_all(text.as_bytes())?,
             }
         }
@@ -123,8 +128,9 @@ pub fn run(args: Args) -> Result<Status, Box<dyn std::error::Error>> {
 fn write_dir(dir: &Path, files: &[RepoFile]) -> Result<(), Error> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     for file in files {
-        let path = dir.join(checked_file_name(file)?);
-        write_atomically(&path, file.to_yaml().as_bytes()).map_err(|e| Error::io(&path, e))?;
+        check_file_name("repository name", &file.repo)?;
+        let path = dir.join(file.file_name());
+        write_file(&path, file.to_yaml().as_bytes()).map_err(|e| Error::io(&path, e))?;
         let ids: usize = file.rejections.packages.values().map(|r| r.ids.len()).sum();
         eprintln!(
             "secfixes: {}: {}, {}; {} on some branches only (not exported)",
@@ -143,20 +149,5 @@ fn counted(n: usize, what: &str) -> String {
         format!("1 {what}")
     } else {
         format!("{n} {what}s")
-    }
-}
-
-/// `<repo>.yaml`, refused when the repository name is not one plain file name.
-fn checked_file_name(file: &RepoFile) -> Result<String, Error> {
-    let repo = &file.repo;
-    let plain =
-        !repo.is_empty() && repo != "." && repo != ".." && !repo.contains(['/', '\\', '\0']);
-    if plain {
-        Ok(file.file_name())
-    } else {
-        Err(Error::new(
-            ErrorKind::Config,
-            format!("repository name {repo:?} cannot be used as a file name"),
-        ))
     }
 }

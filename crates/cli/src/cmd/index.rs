@@ -16,8 +16,8 @@ use secfixes_apk::secdb::{self, Format};
 use secfixes_apk::{Error, ErrorKind};
 
 use crate::exit::Status;
-use crate::publish::write_atomically;
 use crate::store::{Need, StoreArgs};
+use secfixes_tracker::export::write_file;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -115,7 +115,7 @@ pub fn run(args: Args) -> Result<Status, Box<dyn std::error::Error>> {
         args.algorithm,
     )
     .map_err(|e| e.in_file(input))?;
-    write_atomically(&args.output, &out).map_err(|e| Error::io(&args.output, e))?;
+    write_file(&args.output, &out).map_err(|e| Error::io(&args.output, e))?;
     writeln!(
         std::io::stdout().lock(),
         "{}: {} of {} origins annotated with {} fixes ({} severities), signed by {}",

@@ -157,28 +157,38 @@ pub fn document(db: &mut dyn Db, options: &Options) -> Result<Document> {
         .next()
         .ok_or_else(|| Error::new(ErrorKind::Config, "no branch given"))?;
     let rows = states::read(db, &branch)?;
+    let generation = db::generation(db)?;
+    from_states(&branch.name, &rows, generation, options)
+}
+
+/// The document of `branch` from its states ([`states::read`]) and the store's
+/// generation: what [`document`] reads, for exports that read the states once for
+/// several formats.
+pub fn from_states(
+    branch: &str,
+    rows: &[StateRow],
+    generation: i64,
+    options: &Options,
+) -> Result<Document> {
     if rows.is_empty() {
         return Err(Error::new(
             ErrorKind::Config,
             format!(
                 "branch {:?} has no states: nothing to export (run `secfixes update`)",
-                branch.name
+                branch
             ),
         ));
     }
-    let generation = u64::try_from(db::generation(db)?).unwrap_or(0).max(1);
-    let statements: Vec<Statement> = rows
-        .iter()
-        .map(|r| statement(r, &branch.name, options))
-        .collect();
+    let generation = u64::try_from(generation).unwrap_or(0).max(1);
+    let statements: Vec<Statement> = rows.iter().map(|r| statement(r, branch, options)).collect();
     let latest = rows.iter().map(StateRow::latest_change).max().unwrap_or(0);
     let id = match &options.tracker_url {
-        Some(url) => format!("{url}/openvex/{}", purl_encode(&branch.name)),
+        Some(url) => format!("{url}/openvex/{}", purl_encode(branch)),
         None => {
             let mut hash = Sha256::new();
             hash.update(options.author.as_bytes());
             hash.update([0]);
-            hash.update(branch.name.as_bytes());
+            hash.update(branch.as_bytes());
             let hex: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
             format!("https://openvex.dev/docs/public/vex-{hex}")
         }

@@ -88,7 +88,7 @@ use secfixes_cve::model::{Cvss, CvssVersion, Origin, Status};
 use serde::{Deserialize, Serialize};
 
 use super::states::{self, Branch, StateRow};
-use super::{id_order, rfc3339};
+use super::{check_file_name, id_order, rfc3339, temp_builder};
 use crate::db::{Db, Value};
 use crate::engine::State;
 use crate::{Error, ErrorKind, Result, packed};
@@ -319,20 +319,37 @@ pub struct Written {
 /// Writes the records of every branch asked for into `dir` (created if missing); see
 /// the module documentation for the layout.
 pub fn write_dir(db: &mut dyn Db, dir: &Path, options: &Options) -> Result<Vec<Written>> {
+    write_dir_and(db, dir, options, &|_, _| Ok(()))
+}
+
+/// What [`write_dir_and`] also does with each branch's states, on the thread that
+/// wrote its records.
+pub(crate) type AlsoWith<'a> = dyn Fn(&str, &[StateRow]) -> Result<()> + Sync + 'a;
+
+/// [`write_dir`], handing each branch's states to `also` once its records are written, so
+/// that another export of the same states ([`super::all`]) reads them only once.
+pub(crate) fn write_dir_and(
+    db: &mut dyn Db,
+    dir: &Path,
+    options: &Options,
+    also: &AlsoWith<'_>,
+) -> Result<Vec<Written>> {
     let branches = states::branches(db, &options.branches)?;
     for b in &branches {
-        check_file_name(&b.name)?;
+        check_file_name("branch name", &b.name)?;
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let cves = read_cves(db, &branches)?;
     let cves = &cves;
     let writers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     let (send, receive) = std::sync::mpsc::sync_channel::<(String, Vec<StateRow>)>(1);
-    let receive = std::sync::Mutex::new(receive);
-    let receive = &receive;
+    // Each writer holds the receiver; when the last one stops (on an error), it is
+    // dropped and the reader's next send fails instead of waiting for ever.
+    let receive = std::sync::Arc::new(std::sync::Mutex::new(receive));
     let mut written = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..writers)
             .map(|_| {
+                let receive = std::sync::Arc::clone(&receive);
                 scope.spawn(move || -> Result<Vec<Written>> {
                     let mut written = Vec::new();
                     loop {
@@ -347,10 +364,12 @@ pub fn write_dir(db: &mut dyn Db, dir: &Path, options: &Options) -> Result<Vec<W
                         let mut w = write_branch(dir, &branch, records)?;
                         w.skipped = skipped_ids(&rows);
                         written.push(w);
+                        also(&branch, &rows)?;
                     }
                 })
             })
             .collect();
+        drop(receive);
         let mut read = || -> Result<()> {
             for branch in &branches {
                 let rows = states::read(db, branch)?;
@@ -382,34 +401,6 @@ pub fn write_dir(db: &mut dyn Db, dir: &Path, options: &Options) -> Result<Vec<W
     Ok(written)
 }
 
-/// A branch name that is one plain file name.
-fn check_file_name(name: &str) -> Result<()> {
-    let plain =
-        !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0', ':']);
-    if plain {
-        Ok(())
-    } else {
-        Err(Error::new(
-            ErrorKind::Config,
-            format!("branch name {name:?} cannot be used as a directory name"),
-        ))
-    }
-}
-
-/// `Permissions` of `mode` where the platform has them.
-fn builder_with_mode<'a>(prefix: &'a str, mode: u32) -> tempfile::Builder<'a, 'static> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(prefix);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(mode));
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    builder
-}
-
 /// The suffix of the temporary files an update in place writes before renaming them.
 const TEMP_SUFFIX: &str = ".secfixes-tmp";
 
@@ -437,7 +428,7 @@ fn write_branch(
     } else {
         let prefix = format!(".{branch}.new-");
         Some(
-            builder_with_mode(&prefix, 0o755)
+            temp_builder(&prefix, 0o755)
                 .tempdir_in(dir)
                 .map_err(io(dir))?,
         )
@@ -445,7 +436,7 @@ fn write_branch(
     let target = fresh.as_ref().map_or(records_dir.as_path(), |t| t.path());
 
     let zip_path = eco_dir.join("all.zip");
-    let zip_temp = builder_with_mode(".all.zip.", 0o644)
+    let zip_temp = temp_builder(".all.zip.", 0o644)
         .tempfile_in(&eco_dir)
         .map_err(io(&eco_dir))?;
     // In memory: a stored entry's header is rewritten with its size when it ends, which
@@ -493,7 +484,7 @@ fn write_branch(
         csv.push('\n');
     }
     let csv_path = eco_dir.join("modified_id.csv");
-    let mut csv_temp = builder_with_mode(".modified_id.csv.", 0o644)
+    let mut csv_temp = temp_builder(".modified_id.csv.", 0o644)
         .tempfile_in(&eco_dir)
         .map_err(io(&eco_dir))?;
     csv_temp.write_all(csv.as_bytes()).map_err(io(&csv_path))?;

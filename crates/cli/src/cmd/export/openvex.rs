@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use secfixes_tracker::export::openvex::{self, Options, Status as VexStatus};
 
 use crate::exit::Status;
-use crate::publish::write_atomically;
 use crate::store::{Need, StoreArgs};
+use secfixes_tracker::export::write_file;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Openvex {
@@ -35,8 +35,7 @@ pub(super) fn run(args: Openvex) -> Result<Status, Box<dyn std::error::Error>> {
     let text = doc.to_json()?;
     match &args.output {
         Some(path) => {
-            write_atomically(path, text.as_bytes())
-                .map_err(|e| secfixes_tracker::Error::io(path, e))?;
+            write_file(path, text.as_bytes()).map_err(|e| secfixes_tracker::Error::io(path, e))?;
             let count = |status| doc.statements.iter().filter(|s| s.status == status).count();
             eprintln!(
                 "secfixes: {}: {} version {}: {} ({} affected, {} under investigation, {} fixed, {} not affected)",

@@ -35,7 +35,13 @@ pub(super) fn run(args: Osv) -> Result<Status, Box<dyn std::error::Error>> {
     if written.is_empty() {
         eprintln!("secfixes: warning: the store has no branches; nothing to export");
     }
-    for w in &written {
+    report(&written);
+    Ok(Status::Success)
+}
+
+/// A line per branch written, and a warning naming the ids left out.
+pub(super) fn report(written: &[osv::Written]) {
+    for w in written {
         if !w.skipped.is_empty() {
             eprintln!(
                 "secfixes: warning: {}: {} with states that cannot name an OSV record, left out: {}",
@@ -51,5 +57,4 @@ pub(super) fn run(args: Osv) -> Result<Status, Box<dyn std::error::Error>> {
             w.zip.display(),
         );
     }
-    Ok(Status::Success)
 }

@@ -9,8 +9,8 @@ use secfixes_apk::secdb as secdb_json;
 use secfixes_tracker::export::secdb::{self, Defaults};
 
 use crate::exit::Status;
-use crate::publish::write_atomically;
 use crate::store::{Need, StoreArgs};
+use secfixes_tracker::export::write_file;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Secdb {
@@ -37,8 +37,7 @@ pub(super) fn run(args: Secdb) -> Result<Status, Box<dyn std::error::Error>> {
     let text = secdb_json::to_json(&doc);
     match &args.output {
         Some(path) => {
-            write_atomically(path, text.as_bytes())
-                .map_err(|e| secfixes_tracker::Error::io(path, e))?;
+            write_file(path, text.as_bytes()).map_err(|e| secfixes_tracker::Error::io(path, e))?;
             let ids: usize = doc
                 .packages
                 .iter()
