@@ -39,6 +39,7 @@ use crate::apkindex::ApkIndex;
 use crate::error::{Error, ErrorKind, Result};
 use crate::secdb::SecDb;
 use crate::version;
+use crate::vuln_id::id_order;
 
 /// The name of the tar member.
 pub const MEMBER: &str = "SECFIXES";
@@ -388,48 +389,6 @@ fn version_order(a: &str, b: &str) -> Ordering {
     version::compare(a, b).then_with(|| a.cmp(b))
 }
 
-/// Natural order of ids: runs of digits compare as numbers (`CVE-2024-999` before
-/// `CVE-2024-1000`), everything else by bytes; ids equal but for leading zeros by bytes.
-pub fn id_order(a: &str, b: &str) -> Ordering {
-    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
-    loop {
-        match (x.first(), y.first()) {
-            (None, None) => return a.cmp(b),
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(p), Some(q)) if p.is_ascii_digit() && q.is_ascii_digit() => {
-                let (dx, rx) = split_digits(x);
-                let (dy, ry) = split_digits(y);
-                let (tx, ty) = (trim_zeros(dx), trim_zeros(dy));
-                let by_value = tx.len().cmp(&ty.len()).then_with(|| tx.cmp(ty));
-                if by_value != Ordering::Equal {
-                    return by_value;
-                }
-                (x, y) = (rx, ry);
-            }
-            (Some(p), Some(q)) => {
-                if p != q {
-                    return p.cmp(q);
-                }
-                (x, y) = (
-                    x.get(1..).unwrap_or_default(),
-                    y.get(1..).unwrap_or_default(),
-                );
-            }
-        }
-    }
-}
-
-fn split_digits(s: &[u8]) -> (&[u8], &[u8]) {
-    let n = s.iter().take_while(|c| c.is_ascii_digit()).count();
-    s.split_at(n)
-}
-
-fn trim_zeros(s: &[u8]) -> &[u8] {
-    let n = s.iter().take_while(|&&c| c == b'0').count();
-    s.get(n..).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -508,15 +467,5 @@ mod tests {
         let err = Annotation::parse(b"{\n\"format\": 1").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Json);
         assert_eq!(err.location().line, Some(2));
-    }
-
-    #[test]
-    fn ids_in_natural_order() {
-        let mut ids = ["CVE-2024-1000", "CVE-2024-999", "ALPINE-1", "CVE-2023-5"];
-        ids.sort_by(|a, b| id_order(a, b));
-        assert_eq!(
-            ids,
-            ["ALPINE-1", "CVE-2023-5", "CVE-2024-999", "CVE-2024-1000"]
-        );
     }
 }

@@ -31,6 +31,7 @@ pub mod rejections;
 pub mod secdb;
 pub mod summary;
 pub mod version;
+pub mod vuln_id;
 
 pub use diagnostic::{Diagnostic, Parsed};
 pub use error::{Error, ErrorKind, Location, Result};

@@ -139,7 +139,7 @@ pub fn check(
         if ids.is_empty() && mode != Mode::Upgradable {
             continue;
         }
-        ids.sort_by(|a, b| annotation::id_order(a.0, b.0));
+        ids.sort_by(|a, b| secfixes_apk::vuln_id::id_order(a.0, b.0));
         let available = upgrade.map(|(_, p)| p.version.clone());
         let mut vulnerabilities = Vec::new();
         for (id, fixed_in, repo) in ids {

@@ -21,7 +21,6 @@ pub mod rejections;
 pub mod secdb;
 mod states;
 
-use std::cmp::Ordering;
 use std::io::Write as _;
 use std::path::Path;
 
@@ -95,45 +94,8 @@ fn civil_date(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// The order of vulnerability ids in exports: runs of digits compare as numbers, so
-/// `CVE-2024-999` comes before `CVE-2024-1000`; otherwise byte order. Ids that differ
-/// only in leading zeros are ordered by their bytes, so the order is total.
-pub fn id_order(a: &str, b: &str) -> Ordering {
-    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
-    loop {
-        match (x.first(), y.first()) {
-            (None, None) => return a.cmp(b),
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(p), Some(q)) if p.is_ascii_digit() && q.is_ascii_digit() => {
-                let (dx, rx) = split_digits(x);
-                let (dy, ry) = split_digits(y);
-                let (tx, ty) = (trim_zeros(dx), trim_zeros(dy));
-                let by_value = tx.len().cmp(&ty.len()).then_with(|| tx.cmp(ty));
-                if by_value != Ordering::Equal {
-                    return by_value;
-                }
-                (x, y) = (rx, ry);
-            }
-            (Some(p), Some(q)) => {
-                if p != q {
-                    return p.cmp(q);
-                }
-                (x, y) = (&x[1..], &y[1..]);
-            }
-        }
-    }
-}
-
-fn split_digits(s: &[u8]) -> (&[u8], &[u8]) {
-    let n = s.iter().take_while(|c| c.is_ascii_digit()).count();
-    s.split_at(n)
-}
-
-fn trim_zeros(s: &[u8]) -> &[u8] {
-    let n = s.iter().take_while(|&&c| c == b'0').count();
-    &s[n..]
-}
+/// The order of vulnerability ids in exports (and everywhere else ids are listed).
+pub use secfixes_apk::vuln_id::id_order;
 
 #[cfg(test)]
 mod tests {
@@ -146,31 +108,5 @@ mod tests {
         assert_eq!(rfc3339(951_868_799), "2000-02-29T23:59:59Z");
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
         assert_eq!(date(1_772_366_400), "2026-03-01");
-    }
-
-    #[test]
-    fn ids() {
-        let mut ids = [
-            "CVE-2024-1000",
-            "GHSA-abcd",
-            "CVE-2023-99999",
-            "CVE-2024-999",
-            "CVE-2024-0999",
-            "CVE-2024-10000",
-            "CVE-2024-999a",
-        ];
-        ids.sort_by(|a, b| id_order(a, b));
-        assert_eq!(
-            ids,
-            [
-                "CVE-2023-99999",
-                "CVE-2024-0999",
-                "CVE-2024-999",
-                "CVE-2024-999a",
-                "CVE-2024-1000",
-                "CVE-2024-10000",
-                "GHSA-abcd",
-            ]
-        );
     }
 }

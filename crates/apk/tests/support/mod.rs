@@ -50,6 +50,40 @@ pub fn have_command(program: &str) -> bool {
     skip_outside_ci(&format!("the `{program}` command is not installed")).is_some()
 }
 
+/// Checks the first signature of a signed index with `openssl dgst -sha1 -verify`, the
+/// primitive apk-tools 2 uses, over exactly the bytes after the signature member: `Err`
+/// with openssl's output when it does not print `Verified OK`.
+pub fn openssl_verifies(index: &[u8], public_key: &std::path::Path) -> Result<(), String> {
+    use secfixes_apk::apkindex::archive::{self, TarReader};
+    let members = archive::gzip_members(index).unwrap();
+    let signature = TarReader::new(&members[0].data)
+        .next_entry()
+        .unwrap()
+        .unwrap()
+        .data
+        .to_vec();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sig"), &signature).unwrap();
+    std::fs::write(dir.path().join("data"), &index[members[1].offset..]).unwrap();
+    let output = std::process::Command::new("openssl")
+        .args(["dgst", "-sha1", "-verify"])
+        .arg(public_key)
+        .arg("-signature")
+        .arg(dir.path().join("sig"))
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if output.status.success() && stdout.contains("Verified OK") {
+        Ok(())
+    } else {
+        Err(format!(
+            "{stdout} {}",
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
 /// Fails under CI (`CI` set), where nothing may be skipped; elsewhere says loudly that the
 /// test is skipped. Always `None`.
 fn skip_outside_ci(why: &str) -> Option<PathBuf> {

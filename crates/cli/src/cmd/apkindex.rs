@@ -85,7 +85,7 @@ enum Command {
     },
 }
 
-fn parse_algorithm(text: &str) -> Result<Algorithm, String> {
+pub(super) fn parse_algorithm(text: &str) -> Result<Algorithm, String> {
     match text {
         "RSA" => Ok(Algorithm::RsaSha1),
         "RSA256" => Ok(Algorithm::RsaSha256),

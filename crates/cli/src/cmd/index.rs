@@ -47,7 +47,7 @@ struct Annotate {
     #[arg(long, value_name = "NAME")]
     key_name: Option<String>,
     /// Signature type: RSA (SHA-1, what Alpine uses), RSA256 or RSA512.
-    #[arg(long = "type", value_name = "TYPE", default_value = "RSA", value_parser = parse_algorithm)]
+    #[arg(long = "type", value_name = "TYPE", default_value = "RSA", value_parser = super::apkindex::parse_algorithm)]
     algorithm: Algorithm,
     /// Directory of trusted public keys to verify IN with.
     #[arg(long, value_name = "DIR", required_unless_present = "allow_untrusted")]
@@ -68,15 +68,6 @@ struct Annotate {
     input: PathBuf,
     #[arg(value_name = "OUT")]
     output: PathBuf,
-}
-
-fn parse_algorithm(text: &str) -> Result<Algorithm, String> {
-    match text {
-        "RSA" => Ok(Algorithm::RsaSha1),
-        "RSA256" => Ok(Algorithm::RsaSha256),
-        "RSA512" => Ok(Algorithm::RsaSha512),
-        _ => Err("the signature types are RSA, RSA256 and RSA512".to_owned()),
-    }
 }
 
 pub fn run(args: Args) -> Result<Status, Box<dyn std::error::Error>> {

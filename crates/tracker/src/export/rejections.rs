@@ -140,16 +140,7 @@ pub fn read(db: &mut dyn Db) -> Result<Export> {
             .then_with(|| id_order(&a.vuln_id, &b.vuln_id))
             .then_with(|| a.source.cmp(&b.source))
     });
-    let mut tags = Vec::new();
-    db.query("SELECT tag, branch, repo FROM repo", &[], &mut |row| {
-        tags.push(RepoTag {
-            tag: row.req_text(0)?,
-            branch: row.req_text(1)?,
-            repo: row.req_text(2)?,
-        });
-        Ok(())
-    })?;
-    tags.sort_by(|a, b| a.tag.cmp(&b.tag));
+    let tags = super::secdb::repos(db)?;
     let mut published = BTreeSet::new();
     db.query(
         "SELECT DISTINCT repo_tag, origin FROM origin_version WHERE published = 1 \
