@@ -7,6 +7,10 @@
 
 mod support;
 
+fn hidden() -> indicatif::ProgressBar {
+    indicatif::ProgressBar::hidden()
+}
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -60,7 +64,7 @@ support::backend_tests! {
         let config = demo::embedded_config().unwrap();
         let out = tempfile::tempdir().unwrap();
         let dir = out.path().join("published");
-        let written = all::write_dir(db, &config, &dir, &[]).unwrap();
+        let written = all::write_dir(db, &config, &dir, &[], &hidden()).unwrap();
         let files = tree(&dir);
 
         // secdb: one file per branch and repository.
@@ -87,7 +91,7 @@ support::backend_tests! {
             branches: Vec::new(),
             tracker_url: config.distribution.url.clone(),
         };
-        let alone = osv::write_dir(db, &osv_dir, &options).unwrap();
+        let alone = osv::write_dir(db, &osv_dir, &options, &hidden()).unwrap();
         let osv_tree = tree(&osv_dir);
         assert!(osv_tree.len() > 20, "{} files", osv_tree.len());
         let ours: BTreeMap<PathBuf, Vec<u8>> = files
@@ -142,7 +146,7 @@ support::backend_tests! {
         }
 
         // A second run over its own output gives the same files.
-        all::write_dir(db, &config, &dir, &[]).unwrap();
+        all::write_dir(db, &config, &dir, &[], &hidden()).unwrap();
         assert!(tree(&dir) == files, "the second run changed files");
     }
 
@@ -153,14 +157,14 @@ support::backend_tests! {
         let config = demo::embedded_config().unwrap();
         let out = tempfile::tempdir().unwrap();
         let dir = out.path().join("one");
-        all::write_dir(db, &config, &dir, &["v3.22".to_owned()]).unwrap();
+        all::write_dir(db, &config, &dir, &["v3.22".to_owned()], &hidden()).unwrap();
         let files = tree(&dir);
         assert!(files.keys().all(|p| !p.to_string_lossy().contains("edge")), "{files:?}");
         assert!(files.contains_key(Path::new("openvex/v3.22.json")));
         assert!(files.contains_key(Path::new("secdb/v3.22/community.json")));
 
         let dir = out.path().join("none");
-        let err = all::write_dir(db, &config, &dir, &["v9.9".to_owned()]).unwrap_err();
+        let err = all::write_dir(db, &config, &dir, &["v9.9".to_owned()], &hidden()).unwrap_err();
         assert!(err.to_string().contains("v9.9"), "{err}");
         assert!(!dir.exists(), "something was written");
     }

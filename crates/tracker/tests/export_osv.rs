@@ -20,6 +20,10 @@
 mod schemas;
 mod support;
 
+fn hidden() -> indicatif::ProgressBar {
+    indicatif::ProgressBar::hidden()
+}
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
@@ -224,7 +228,7 @@ support::backend_tests! {
         fixture(db);
         let out = tempfile::tempdir().unwrap();
         let dir = out.path().join("osv");
-        let written = osv::write_dir(db, &dir, &options()).unwrap();
+        let written = osv::write_dir(db, &dir, &options(), &hidden()).unwrap();
         assert_eq!(written.len(), 2);
         let all = osv::records(db, &options()).unwrap();
         for (w, b) in written.iter().zip(&all) {
@@ -255,7 +259,7 @@ support::backend_tests! {
         .unwrap();
         db.execute("DELETE FROM state WHERE vuln_id = 'CVE-2026-90015'", &[])
             .unwrap();
-        osv::write_dir(db, &dir, &options()).unwrap();
+        osv::write_dir(db, &dir, &options(), &hidden()).unwrap();
         let all = osv::records(db, &options()).unwrap();
         for b in &all {
             assert_eq!(b.records.len(), 14);
@@ -289,7 +293,7 @@ support::backend_tests! {
         let err = osv::records(db, &bad).unwrap_err().to_string();
         assert!(err.contains("\"v3.99\"") && err.contains("known: edge, v3.22"), "{err}");
         let dir = tempfile::tempdir().unwrap();
-        let err = osv::write_dir(db, &dir.path().join("out"), &bad).unwrap_err();
+        let err = osv::write_dir(db, &dir.path().join("out"), &bad, &hidden()).unwrap_err();
         assert!(err.to_string().contains("v3.99"), "{err}");
         assert!(!dir.path().join("out").exists(), "nothing written");
     }

@@ -19,6 +19,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use indicatif::ProgressBar;
+
 use super::secdb::Defaults;
 use super::{check_file_name, openvex, osv, rejections, secdb, states, write_file};
 use crate::config::Config;
@@ -38,12 +40,13 @@ pub struct Written {
 }
 
 /// Writes every export of `branches` (every branch of the store when empty) into `dir`,
-/// created if missing.
+/// created if missing; `progress` counts the branches whose OSV and OpenVEX are written.
 pub fn write_dir(
     db: &mut dyn Db,
     config: &Config,
     dir: &Path,
     branches: &[String],
+    progress: &ProgressBar,
 ) -> Result<Written> {
     db::snapshot(db, |db| {
         // An unknown branch is refused before anything is written.
@@ -84,7 +87,8 @@ pub fn write_dir(
                 .push((path, doc.statements.len()));
             Ok(())
         };
-        written.osv = osv::write_dir_and(db, &dir.join("osv"), &osv_options, &openvex_of)?;
+        written.osv =
+            osv::write_dir_and(db, &dir.join("osv"), &osv_options, progress, &openvex_of)?;
         let mut documents = documents
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -87,6 +87,8 @@ use secfixes_apk::version;
 use secfixes_cve::model::{Cvss, CvssVersion, Origin, Status};
 use serde::{Deserialize, Serialize};
 
+use indicatif::ProgressBar;
+
 use super::states::{self, Branch, StateRow};
 use super::{check_file_name, id_order, rfc3339, temp_builder};
 use crate::db::{Db, Value};
@@ -318,8 +320,14 @@ pub struct Written {
 
 /// Writes the records of every branch asked for into `dir` (created if missing); see
 /// the module documentation for the layout.
-pub fn write_dir(db: &mut dyn Db, dir: &Path, options: &Options) -> Result<Vec<Written>> {
-    write_dir_and(db, dir, options, &|_, _| Ok(()))
+/// `progress` counts the branches written.
+pub fn write_dir(
+    db: &mut dyn Db,
+    dir: &Path,
+    options: &Options,
+    progress: &ProgressBar,
+) -> Result<Vec<Written>> {
+    write_dir_and(db, dir, options, progress, &|_, _| Ok(()))
 }
 
 /// What [`write_dir_and`] also does with each branch's states, on the thread that
@@ -332,9 +340,11 @@ pub(crate) fn write_dir_and(
     db: &mut dyn Db,
     dir: &Path,
     options: &Options,
+    progress: &ProgressBar,
     also: &AlsoWith<'_>,
 ) -> Result<Vec<Written>> {
     let branches = states::branches(db, &options.branches)?;
+    progress.set_length(branches.len() as u64);
     for b in &branches {
         check_file_name("branch name", &b.name)?;
     }
@@ -365,6 +375,8 @@ pub(crate) fn write_dir_and(
                         w.skipped = skipped_ids(&rows);
                         written.push(w);
                         also(&branch, &rows)?;
+                        progress.set_message(branch);
+                        progress.inc(1);
                     }
                 })
             })

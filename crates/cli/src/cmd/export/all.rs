@@ -4,8 +4,10 @@
 use std::path::PathBuf;
 
 use secfixes_tracker::export::all;
+use secfixes_tracker::sync::Reporter as _;
 
 use crate::exit::Status;
+use crate::progress::Terminal;
 use crate::store::{Need, StoreArgs};
 
 #[derive(Debug, clap::Args)]
@@ -25,7 +27,15 @@ pub(super) struct All {
 
 pub(super) fn run(args: All) -> Result<Status, Box<dyn std::error::Error>> {
     let (config, mut db) = args.store.open(Need::DatabaseOnly)?;
-    let written = all::write_dir(db.as_mut(), &config, &args.output, &args.branches)?;
+    let progress = Terminal::new().step("export all", 0);
+    let written = all::write_dir(
+        db.as_mut(),
+        &config,
+        &args.output,
+        &args.branches,
+        &progress,
+    )?;
+    progress.finish_and_clear();
     drop(db);
     if written.osv.is_empty() {
         eprintln!("secfixes: warning: the store has no branches; nothing to export");

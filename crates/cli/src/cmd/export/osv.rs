@@ -5,8 +5,10 @@
 use std::path::PathBuf;
 
 use secfixes_tracker::export::osv::{self, Options};
+use secfixes_tracker::sync::Reporter as _;
 
 use crate::exit::Status;
+use crate::progress::Terminal;
 use crate::store::{Need, StoreArgs};
 
 #[derive(Debug, clap::Args)]
@@ -30,7 +32,9 @@ pub(super) fn run(args: Osv) -> Result<Status, Box<dyn std::error::Error>> {
         branches: args.branches,
         tracker_url: config.distribution.url.clone(),
     };
-    let written = osv::write_dir(db.as_mut(), &args.output, &options)?;
+    let progress = Terminal::new().step("export osv", 0);
+    let written = osv::write_dir(db.as_mut(), &args.output, &options, &progress)?;
+    progress.finish_and_clear();
     drop(db);
     if written.is_empty() {
         eprintln!("secfixes: warning: the store has no branches; nothing to export");
