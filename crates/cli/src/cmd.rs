@@ -56,7 +56,7 @@ enum Command {
     Report(report::Args),
     /// Explain the state of a CVE for a package in a repository.
     Explain(explain::Args),
-    /// Export from the store: `export rejections`, `secdb`, `osv`, `openvex`.
+    /// Export from the store: `export rejections`, `secdb`, `osv`, `openvex`, `all`.
     Export(export::Args),
     /// Parse CPE 2.3 names and match them (NISTIR 7695/7696).
     Cpe(cpe::Args),
