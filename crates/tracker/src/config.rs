@@ -9,6 +9,7 @@
 //! exist is checked by [`Config::check_paths`], when they are about to be read.
 
 mod auth;
+mod federation;
 mod locate;
 mod mapping;
 mod raw;
@@ -18,6 +19,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub use auth::{Auth, CLIENT_SECRET_ENV};
+pub use federation::{Federation, Peer};
 pub use mapping::{
     Alias, Confidence, DEFAULT_MAPPING, LanguageRule, MappingConfig, ProductPattern, Transform,
 };
@@ -59,6 +61,9 @@ pub struct Config {
     pub mapping: MappingConfig,
     /// `[auth]`: maintainer login; `None` when nobody can log in.
     pub auth: Option<Auth>,
+    /// `[federation]`: the signing key and the peer trackers; `None` when the tracker
+    /// neither sends nor accepts notifications.
+    pub federation: Option<Federation>,
 }
 
 /// `[distribution]`.
@@ -160,6 +165,7 @@ impl Config {
             cve5: Vec::new(),
             mapping,
             auth: None,
+            federation: None,
         }
     }
 
@@ -248,6 +254,14 @@ impl Config {
         }
         if let Some(auth) = &raw.auth {
             self.auth = Some(auth::read(auth, loc)?);
+        }
+        if let Some(federation) = &raw.federation {
+            self.federation = Some(federation::read(
+                federation,
+                self.distribution.url.as_deref(),
+                &self.base_dir,
+                loc,
+            )?);
         }
         if let Some(db) = &raw.database {
             check_database_url(db.url.get_ref())

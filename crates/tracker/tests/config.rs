@@ -573,3 +573,49 @@ fn auth_is_read_and_checked() {
         "the secret never goes in the file: {message}"
     );
 }
+
+#[test]
+fn federation_is_read_and_checked() {
+    assert_eq!(parse("").federation, None, "no [federation]: no exchange");
+    const KEY: &str = "JrQLj5P/89iXES9+vFgrIy29clF9CC/oPPsw3c5D0bs=";
+    let config = parse(&format!(
+        "[distribution]\nurl = \"https://security.example/\"\n\n\
+         [federation]\nkey_file = \"ldn.key\"\n\n\
+         [[federation.peer]]\nname = \"Debian\"\nurl = \"https://debian.example/\"\n\
+         key_id = \"https://debian.example/#ldn-key\"\npublic_key = \"{KEY}\"\n\
+         follows = [\"openssl\"]\n"
+    ));
+    let federation = config.federation.unwrap();
+    assert_eq!(federation.key_id, "https://security.example/#ldn-key");
+    assert_eq!(federation.key_file, Path::new("/data/ldn.key"));
+    let peer = &federation.peers[0];
+    assert_eq!(peer.name, "Debian");
+    assert_eq!(
+        peer.url, "https://debian.example",
+        "the trailing / is dropped"
+    );
+    assert_eq!(peer.follows, ["openssl"]);
+    assert_eq!(peer.public_key[..3], [0x26, 0xb4, 0x0b]);
+
+    let peer = |key_id: &str, key: &str| {
+        format!(
+            "[federation]\nkey_id = \"me\"\nkey_file = \"k\"\n[[federation.peer]]\n\
+             name = \"P\"\nurl = \"https://p.example\"\nkey_id = \"{key_id}\"\n\
+             public_key = \"{key}\"\n"
+        )
+    };
+    let message = rejected(&peer("p", "AAAA"));
+    assert_starts(&message, "secfixes.toml:8: federation.peer[0].public_key: ");
+    let message = rejected(&peer("me", KEY));
+    assert_starts(&message, "secfixes.toml:7: federation.peer[0].key_id: ");
+    assert!(message.contains("used twice"), "{message}");
+    let message = rejected("[federation]\nkey_file = \"k\"\n");
+    assert_starts(&message, "secfixes.toml:2: federation.key_id: ");
+    let message = rejected(
+        "[federation]\nkey_id = \"me\"\nkey_file = \"k\"\n[[federation.peer]]\nname = \"P\"\n\
+         url = \"p.example\"\nkey_id = \"p\"\npublic_key = \"AAAA\"\n",
+    );
+    assert_starts(&message, "secfixes.toml:6: federation.peer[0].url: ");
+    let message = rejected("[federation]\nkey_id = \"me\"\nkey_file = \"k\"\nkey = \"secret\"\n");
+    assert!(message.contains("unknown field `key`"), "{message}");
+}

@@ -18,6 +18,26 @@ pub(crate) struct RawConfig {
     pub(crate) branch: Vec<RawBranch>,
     pub(crate) mapping: Option<RawMapping>,
     pub(crate) auth: Option<RawAuth>,
+    pub(crate) federation: Option<RawFederation>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFederation {
+    pub(crate) key_id: Option<Text>,
+    pub(crate) key_file: Text,
+    #[serde(default)]
+    pub(crate) peer: Vec<RawPeer>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPeer {
+    pub(crate) name: Text,
+    pub(crate) url: Text,
+    pub(crate) key_id: Text,
+    pub(crate) public_key: Text,
+    pub(crate) follows: Option<TextList>,
 }
 
 #[derive(Deserialize)]
