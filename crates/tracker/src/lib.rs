@@ -26,6 +26,7 @@ pub mod demo;
 pub mod engine;
 pub mod export;
 pub mod import;
+pub mod inbox;
 pub mod mapping;
 pub mod packed;
 pub mod report;

@@ -39,6 +39,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 5,
         sql: include_str!("../../migrations/postgres/0005_secdb_export.sql"),
     },
+    Migration {
+        version: 6,
+        sql: include_str!("../../migrations/postgres/0006_ldn_inbox.sql"),
+    },
 ];
 
 /// The advisory lock key held while migrating, so that processes starting together

@@ -28,6 +28,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 5,
         sql: include_str!("../../migrations/sqlite/0005_secdb_export.sql"),
     },
+    Migration {
+        version: 6,
+        sql: include_str!("../../migrations/sqlite/0006_ldn_inbox.sql"),
+    },
 ];
 
 /// A connection to a SQLite database file.
