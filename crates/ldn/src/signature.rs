@@ -18,7 +18,9 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer as _, SigningKey};
+
+pub use ed25519_dalek::VerifyingKey;
 
 use crate::Error;
 

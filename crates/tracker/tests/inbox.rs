@@ -5,7 +5,7 @@
 
 mod support;
 
-use secfixes_tracker::db::{self, Db};
+use secfixes_tracker::db;
 use secfixes_tracker::inbox::{self, Incoming, Kind};
 
 fn incoming<'a>(sender: &'a str, id: Option<&'a str>, body: &'a [u8]) -> Incoming<'a> {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Extension, FromRequestParts, Path};
+use axum::extract::{DefaultBodyLimit, Extension, FromRequestParts, Path};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::middleware;
@@ -17,6 +17,7 @@ use secfixes_tracker::config::Config;
 use crate::auth::{self, Auth, AuthSettings};
 use crate::cache::Cache;
 use crate::error::WebError;
+use crate::inbox::{self, Peers};
 use crate::jsonld::{self, PublicUrl};
 use crate::layout::Site;
 use crate::pages;
@@ -42,6 +43,8 @@ pub struct Settings {
     /// The tracker configuration whose mapping rules triage recomputes states with (the
     /// one `sync` uses); triage needs it.
     pub tracker_config: Option<Config>,
+    /// The trackers whose signed notifications the inbox accepts.
+    pub peers: Peers,
 }
 
 impl Settings {
@@ -54,6 +57,7 @@ impl Settings {
             cache_ttl: Duration::from_secs(2),
             auth: None,
             tracker_config: None,
+            peers: Peers::default(),
         }
     }
 }
@@ -66,6 +70,7 @@ pub struct App {
     pub site: Site,
     pub auth: Option<Auth>,
     pub tracker_config: Option<Arc<Config>>,
+    pub peers: Peers,
     public_url: Option<String>,
 }
 
@@ -81,6 +86,7 @@ impl App {
             public_url: settings.public_url.clone(),
             auth: settings.auth.clone().map(Auth::new),
             tracker_config: settings.tracker_config.clone().map(Arc::new),
+            peers: settings.peers.clone(),
         })
     }
 }
@@ -139,6 +145,15 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/login", get(auth::routes::login))
         .route(auth::CALLBACK_PATH, get(auth::routes::callback))
         .route("/logout", post(auth::routes::logout))
+        .route(
+            inbox::PATH,
+            get(inbox::list)
+                .post(inbox::receive)
+                .options(inbox::options)
+                .layer(DefaultBodyLimit::max(inbox::MAX_BYTES)),
+        )
+        .route("/inbox/{seq}", get(inbox::show))
+        .route(secfixes_ldn::vocabulary::CONTEXT_PATH, get(inbox::context))
         .route("/static/context.jsonld", get(context))
         .route("/static/style.css", get(style))
         .route("/static/icon.svg", get(icon))
@@ -149,6 +164,7 @@ pub fn router(app: Arc<App>) -> Router {
             Arc::clone(&app),
             auth::identify,
         ))
+        .layer(middleware::from_fn(inbox::advertise))
         .layer(middleware::from_fn(security::headers))
         .layer(Extension(public))
         .with_state(app)

@@ -16,6 +16,7 @@
 //! - [`feed`]: Atom feeds of state changes.
 //! - [`auth`], [`oidc`]: maintainer login (OpenID Connect), sessions, CSRF tokens.
 //! - [`security`]: the headers every response carries (Content-Security-Policy, …).
+//! - [`inbox`]: the Linked Data Notifications inbox other trackers post to.
 //! - [`pages`]: one module per page.
 #![forbid(unsafe_code)]
 
@@ -25,6 +26,7 @@ pub mod cache;
 pub mod error;
 pub mod feed;
 pub mod format;
+pub mod inbox;
 pub mod jsonld;
 pub mod layout;
 pub mod links;

@@ -1,0 +1,280 @@
+//! The Linked Data Notifications receiver (W3C LDN, section 4): the inbox other trackers
+//! post signed notifications to.
+//!
+//! - `POST /inbox` with `Content-Type: application/ld+json`, signed per RFC 9421 by a
+//!   configured peer ([`secfixes_ldn::signature`]) over the method, target URI, content
+//!   type and `Content-Digest`: `201 Created` with `Location: /inbox/<n>` (`200 OK` with
+//!   the same `Location` when the notification is stored already). No or a bad signature:
+//!   `401`; a body that is not a notification ([`secfixes_ldn::vocabulary::read`]):
+//!   `400`; larger than [`MAX_BYTES`]: `413`; another content type: `415`. Nothing is
+//!   stored unless the answer is 201.
+//! - `GET /inbox`: an `ldp:Container` whose `ldp:contains` lists every notification.
+//! - `GET /inbox/<n>`: the notification as it was sent.
+//! - `OPTIONS /inbox`: `Accept-Post: application/ld+json`.
+//!
+//! [`advertise`] adds the `Link: <…/inbox>; rel="http://www.w3.org/ns/ldp#inbox"` header
+//! by which senders discover the inbox (LDN section 3) to `/`, `/vuln/…` and
+//! `/srcpkg/…`.
+
+use axum::body::Bytes;
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use secfixes_ldn::signature::{self, Headers, Policy, VerifyingKey};
+use secfixes_ldn::vocabulary::{self, Received};
+use secfixes_ldn::{Error as LdnError, content_digest};
+use secfixes_tracker::inbox::{self, Incoming, Kind};
+
+use crate::app::{Segments, Shared};
+use crate::error::WebError;
+use crate::jsonld::Base;
+
+pub use secfixes_ldn::vocabulary::MAX_BYTES;
+
+/// The inbox's path.
+pub const PATH: &str = "/inbox";
+
+/// The relation of the inbox link (LDN section 3.1).
+pub const REL: &str = "http://www.w3.org/ns/ldp#inbox";
+
+/// How far a signature's `created` time may be from the receiver's clock.
+const MAX_SIGNATURE_AGE: i64 = 300;
+
+/// The trackers whose notifications the inbox accepts.
+#[derive(Debug, Clone, Default)]
+pub struct Peers {
+    peers: Vec<Peer>,
+}
+
+#[derive(Debug, Clone)]
+struct Peer {
+    key_id: String,
+    url: String,
+    key: VerifyingKey,
+}
+
+impl Peers {
+    /// The peers of a `[federation]` section; a key that is not an ed25519 point is an
+    /// error naming the peer.
+    pub fn from_config(federation: &secfixes_tracker::config::Federation) -> Result<Peers, String> {
+        let mut peers = Vec::new();
+        for p in &federation.peers {
+            let key = VerifyingKey::from_bytes(&p.public_key)
+                .map_err(|_| format!("the public key of peer {} is not an ed25519 key", p.name))?;
+            peers.push(Peer {
+                key_id: p.key_id.clone(),
+                url: p.url.clone(),
+                key,
+            });
+        }
+        Ok(Peers { peers })
+    }
+
+    fn by_key_id(&self, key_id: &str) -> Option<&Peer> {
+        self.peers.iter().find(|p| p.key_id == key_id)
+    }
+}
+
+/// Adds the inbox link to the resources senders discover it from.
+pub async fn advertise(base: Base, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    let discoverable = path == "/" || path.starts_with("/vuln/") || path.starts_with("/srcpkg/");
+    if discoverable && let Ok(value) = HeaderValue::from_str(&link_value(&base)) {
+        response.headers_mut().append(header::LINK, value);
+    }
+    response
+}
+
+/// `<https://…/inbox>; rel="http://www.w3.org/ns/ldp#inbox"`.
+pub fn link_value(base: &Base) -> String {
+    format!("<{}>; rel=\"{REL}\"", base.url(PATH))
+}
+
+/// `OPTIONS /inbox`.
+pub async fn options() -> Response {
+    (
+        [
+            (header::ALLOW, "GET, HEAD, OPTIONS, POST"),
+            (
+                header::HeaderName::from_static("accept-post"),
+                "application/ld+json",
+            ),
+        ],
+        StatusCode::NO_CONTENT,
+    )
+        .into_response()
+}
+
+/// `GET /inbox`.
+pub async fn list(state: Shared, base: Base) -> Result<Response, WebError> {
+    let seqs = state.pool.run(inbox::list).await?;
+    let items: Vec<String> = seqs
+        .iter()
+        .map(|n| base.url(&format!("{PATH}/{n}")))
+        .collect();
+    let doc = json!({
+        "@context": {
+            "ldp": "http://www.w3.org/ns/ldp#",
+            "contains": {"@id": "ldp:contains", "@type": "@id"}
+        },
+        "@id": base.url(PATH),
+        "@type": "ldp:Container",
+        "contains": items,
+    });
+    Ok(ld_json(doc.to_string()))
+}
+
+/// `GET /inbox/<n>`.
+pub async fn show(state: Shared, Segments(seq): Segments<String>) -> Result<Response, WebError> {
+    let seq: i64 = seq
+        .parse()
+        .map_err(|_| WebError::not_found("there is no such notification"))?;
+    let found = state.pool.run(move |db| inbox::get(db, seq)).await?;
+    let Some(found) = found else {
+        return Err(WebError::not_found("there is no such notification"));
+    };
+    Ok(ld_json(found.body))
+}
+
+fn ld_json(body: impl Into<axum::body::Body>) -> Response {
+    ([(header::CONTENT_TYPE, "application/ld+json")], body.into()).into_response()
+}
+
+/// `POST /inbox`.
+pub async fn receive(
+    state: Shared,
+    base: Base,
+    method: Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let media = content_type.split(';').next().unwrap_or_default().trim();
+    if !media.eq_ignore_ascii_case("application/ld+json") {
+        return Err(WebError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("the inbox takes application/ld+json, not {content_type:?}"),
+        ));
+    }
+    if body.len() > MAX_BYTES {
+        return Err(WebError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("a notification is at most {MAX_BYTES} bytes"),
+        ));
+    }
+    let peers = &state.peers;
+    let sender = authenticate(peers, &base, &method, &uri, &headers, &body)
+        .map_err(|e| WebError::new(StatusCode::UNAUTHORIZED, e.to_string()))?;
+    let received = vocabulary::read(&body).map_err(|e| WebError::bad_request(e.to_string()))?;
+    let (kind, notification_id) = match &received {
+        Received::Verdict(n) => {
+            if n.actor.trim_end_matches('/') != sender.url {
+                return Err(WebError::bad_request(format!(
+                    "`actor`: {} is not the signing tracker ({})",
+                    n.actor, sender.url
+                )));
+            }
+            (Kind::Verdict, Some(n.id.clone()))
+        }
+        Received::Other(_) => (Kind::Other, None),
+    };
+    let key_id = sender.key_id.clone();
+    let received_at = now();
+    let stored = state
+        .pool
+        .run(move |db| {
+            inbox::store(
+                db,
+                &Incoming {
+                    sender: &key_id,
+                    received_at,
+                    kind,
+                    notification_id: notification_id.as_deref(),
+                    body: &body,
+                },
+            )
+        })
+        .await?;
+    let location = base.url(&format!("{PATH}/{}", stored.seq));
+    let status = if stored.new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, [(header::LOCATION, location)]).into_response())
+}
+
+/// The peer whose signature `headers` carry, after checking it and the body's digest.
+fn authenticate<'a>(
+    peers: &'a Peers,
+    base: &Base,
+    method: &Method,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<&'a Peer, LdnError> {
+    let field = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .ok_or_else(|| LdnError::Signature(format!("no {name} header")))
+    };
+    let signed = Headers {
+        signature_input: field("signature-input")?,
+        signature: field("signature")?,
+    };
+    let digest = field("content-digest")?;
+    let target = uri
+        .path_and_query()
+        .map_or(PATH.to_owned(), |p| p.as_str().to_owned());
+    let request = signature::Request {
+        method: method.as_str().to_owned(),
+        target_uri: base.url(&target),
+        headers: headers
+            .iter()
+            .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect(),
+    };
+    let policy = Policy {
+        required: &signature::COMPONENTS,
+        now: now(),
+        max_age: MAX_SIGNATURE_AGE,
+    };
+    let verified = signature::verify(
+        &request,
+        &signed,
+        |id| peers.by_key_id(id).map(|p| p.key),
+        &policy,
+    )?;
+    content_digest::verify(&digest, body)?;
+    peers
+        .by_key_id(&verified.key_id)
+        .ok_or_else(|| LdnError::Signature("the signing peer went away".to_owned()))
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// `GET /ns/v1`: the vocabulary's JSON-LD context.
+pub async fn context() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/ld+json"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        vocabulary::CONTEXT,
+    )
+        .into_response()
+}
