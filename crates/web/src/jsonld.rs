@@ -103,13 +103,18 @@ impl Base {
     }
 }
 
-/// A JSON-LD document: the object with `@context` first.
+/// A JSON-LD document: the object with `@context` first, and the tracker's LDN inbox
+/// (`ldp:inbox`), where notifications about it are sent (LDN section 3.1).
 pub fn document(base: &Base, body: Value) -> Value {
     let mut out = Map::new();
     out.insert("@context".to_owned(), Value::String(base.context()));
     if let Value::Object(fields) = body {
         out.extend(fields);
     }
+    out.insert(
+        "inbox".to_owned(),
+        Value::String(base.url(crate::inbox::PATH)),
+    );
     Value::Object(out)
 }
 

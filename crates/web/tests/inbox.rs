@@ -324,6 +324,9 @@ async fn discovery_options_and_context() {
     }
     let answer = send(&f.router, get("/changes")).await;
     assert!(answer.headers.get(header::LINK).is_none());
+    // And in the JSON-LD of every resource.
+    let index = send(&f.router, get("/")).await;
+    assert_eq!(index.json()["inbox"], format!("{BASE}/inbox"));
 
     let options = Request::builder()
         .method(Method::OPTIONS)

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use secfixes_web::inbox::Peers;
 use secfixes_web::auth::AuthSettings;
 use secfixes_web::{App, Settings};
 
@@ -47,6 +48,9 @@ pub fn run(args: Args) -> Result<Status, Box<dyn std::error::Error>> {
             auth,
             settings.public_url.as_deref(),
         )?);
+    }
+    if let Some(federation) = &config.federation {
+        settings.peers = Peers::from_config(federation)?;
     }
     settings.tracker_config = Some(config);
     serve(&settings, args.server.listen)
