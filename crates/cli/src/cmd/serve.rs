@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use secfixes_web::inbox::Peers;
 use secfixes_web::auth::AuthSettings;
+use secfixes_web::inbox::Peers;
 use secfixes_web::{App, Settings};
 
 use crate::exit::Status;
