@@ -311,31 +311,27 @@ impl<'a> Cursor<'a> {
         Ok(Params { components, params })
     }
 
-    /// The dictionary member named `label`, read by `member`; `None` when there is none.
-    fn member<T>(
+    /// Every member of a dictionary (`name=value, …`), each value read by `member`.
+    fn dictionary<T>(
         &mut self,
-        label: &str,
         mut member: impl FnMut(&mut Self) -> Result<T, Error>,
-    ) -> Result<Option<T>, Error> {
-        let mut found = None;
+    ) -> Result<Vec<(String, T)>, Error> {
+        let mut out = Vec::new();
         loop {
             self.skip_spaces();
             if self.rest().is_empty() {
-                return Ok(found);
+                return Ok(out);
             }
             let name = self.word()?.to_owned();
             self.expect('=')?;
-            let value = member(self)?;
-            if name == label && found.is_none() {
-                found = Some(value);
-            }
+            out.push((name, member(self)?));
             self.skip_spaces();
             if !self.eat(',') {
                 self.skip_spaces();
                 if !self.rest().is_empty() {
                     return Err(self.error("`,` expected"));
                 }
-                return Ok(found);
+                return Ok(out);
             }
         }
     }
@@ -343,31 +339,12 @@ impl<'a> Cursor<'a> {
 
 /// The labels of a `Signature-Input` field, in order.
 fn labels(field: &str) -> Result<Vec<(String, Params)>, Error> {
-    let mut cursor = Cursor { text: field, at: 0 };
-    let mut out = Vec::new();
-    loop {
-        cursor.skip_spaces();
-        if cursor.rest().is_empty() {
-            return Ok(out);
-        }
-        let name = cursor.word()?.to_owned();
-        cursor.expect('=')?;
-        out.push((name, cursor.inner_list()?));
-        cursor.skip_spaces();
-        if !cursor.eat(',') {
-            cursor.skip_spaces();
-            if !cursor.rest().is_empty() {
-                return Err(cursor.error("`,` expected"));
-            }
-            return Ok(out);
-        }
-    }
+    Cursor { text: field, at: 0 }.dictionary(Cursor::inner_list)
 }
 
 /// The byte sequence of `label` in a `Signature` field.
 fn signature_bytes(field: &str, label: &str) -> Result<Vec<u8>, Error> {
-    let mut cursor = Cursor { text: field, at: 0 };
-    let encoded = cursor.member(label, |c| {
+    let members = Cursor { text: field, at: 0 }.dictionary(|c| {
         c.expect(':')?;
         let rest = c.rest();
         let end = rest
@@ -376,8 +353,11 @@ fn signature_bytes(field: &str, label: &str) -> Result<Vec<u8>, Error> {
         c.at += end + 1;
         Ok(rest[..end].to_owned())
     })?;
-    let encoded =
-        encoded.ok_or_else(|| Error::Signature(format!("the Signature field has no {label}")))?;
+    let encoded = members
+        .into_iter()
+        .find(|(name, _)| name == label)
+        .map(|(_, value)| value)
+        .ok_or_else(|| Error::Signature(format!("the Signature field has no {label}")))?;
     STANDARD
         .decode(encoded)
         .map_err(|e| Error::Signature(format!("the signature {label} is not base64: {e}")))
