@@ -11,7 +11,7 @@ use std::process::Command;
 use secfixes_apk::ErrorKind;
 use secfixes_apk::annotation::{self, Annotation};
 use secfixes_apk::apkindex::archive::{self, TarReader};
-use secfixes_apk::apkindex::{self, Algorithm, Keys, SigningKey, Trust};
+use secfixes_apk::apkindex::{self, Algorithm, Keys, Trust};
 use secfixes_apk::secdb::{self, Format};
 
 const TEXT: &str = "\
@@ -31,17 +31,7 @@ A:x86_64
 
 ";
 
-fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
-}
-
-fn test_key() -> SigningKey {
-    SigningKey::from_pem_file(&data_dir().join("test-signing.rsa")).unwrap()
-}
-
-fn test_keys() -> Keys {
-    Keys::from_dir(&data_dir().join("keys")).unwrap()
-}
+use support::{apk_test_data as data_dir, test_key, test_keys};
 
 fn small_index() -> Vec<u8> {
     let unsigned = apkindex::write_unsigned(TEXT, Some("test repo"), 1_700_000_000).unwrap();

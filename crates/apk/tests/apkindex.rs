@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
 
 use secfixes_apk::ErrorKind;
 use secfixes_apk::apkindex::archive::{self, HeaderStyle, TarReader};
@@ -43,17 +42,7 @@ i:docs busybox=1.35.0-r17
 
 ";
 
-fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
-}
-
-fn test_key() -> SigningKey {
-    SigningKey::from_pem_file(&data_dir().join("test-signing.rsa")).unwrap()
-}
-
-fn test_keys() -> Keys {
-    Keys::from_dir(&data_dir().join("keys")).unwrap()
-}
+use support::{apk_test_data as data_dir, test_key, test_keys};
 
 fn signed_test_index() -> Vec<u8> {
     let unsigned = apkindex::write_unsigned(TEXT, Some("test repo"), MTIME).unwrap();

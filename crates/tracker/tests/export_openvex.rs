@@ -12,14 +12,12 @@
 //! (skipped loudly outside CI without the fixtures).
 #![allow(clippy::unwrap_used)]
 
+mod real_store;
 mod schemas;
 mod support;
 
-use std::path::Path;
-
 use schemas::Schema;
-use secfixes_tracker::config::Config;
-use secfixes_tracker::db::{self, Db, Value};
+use secfixes_tracker::db::{Db, Value};
 use secfixes_tracker::export::openvex::{self, Document, Options, Statement, Status};
 use secfixes_tracker::{demo, sync, update};
 
@@ -291,14 +289,8 @@ fn real_v3_16_document_validates() {
     let Some(fixtures) = support::fixtures() else {
         return;
     };
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/fixtures-3.16.toml");
-    let config = Config::load(&example, Some(&fixtures)).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut db = db::open(&format!("sqlite:{}", dir.path().join("real.db").display())).unwrap();
-    let mut inputs = sync::Inputs::new(secfixes_fetch::Client::new(
-        secfixes_fetch::SystemClock::shared(),
-    ));
-    sync::sync(db.as_mut(), &config, &mut inputs, None, &sync::Quiet).unwrap();
+    let (mut db, config) = real_store::synced(&fixtures, dir.path());
     let doc = openvex::document(
         db.as_mut(),
         &Options {

@@ -17,6 +17,7 @@
 //! fixtures, so those checks say loudly when they are skipped outside CI.
 #![allow(clippy::unwrap_used)]
 
+mod real_store;
 mod schemas;
 mod support;
 
@@ -29,8 +30,7 @@ use std::io::Read;
 use std::path::Path;
 
 use schemas::Schema;
-use secfixes_tracker::config::Config;
-use secfixes_tracker::db::{self, Db, Value};
+use secfixes_tracker::db::{Db, Value};
 use secfixes_tracker::export::osv::{self, BranchRecords, Options, Record};
 use secfixes_tracker::{demo, sync, update};
 
@@ -438,14 +438,8 @@ fn real_v3_16_records_validate() {
         bad[field] = value;
         assert!(!schema.errors(&bad).is_empty(), "{field}: {bad}");
     }
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/fixtures-3.16.toml");
-    let config = Config::load(&example, Some(&fixtures)).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut db = db::open(&format!("sqlite:{}", dir.path().join("real.db").display())).unwrap();
-    let mut inputs = sync::Inputs::new(secfixes_fetch::Client::new(
-        secfixes_fetch::SystemClock::shared(),
-    ));
-    sync::sync(db.as_mut(), &config, &mut inputs, None, &sync::Quiet).unwrap();
+    let (mut db, _) = real_store::synced(&fixtures, dir.path());
     let all = osv::records(
         db.as_mut(),
         &Options {

@@ -38,6 +38,22 @@ pub fn corpus() -> Option<PathBuf> {
     }
 }
 
+/// `crates/apk/tests/data`: the test keys and small files of the apk tests.
+pub fn apk_test_data() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../apk/tests/data"))
+}
+
+/// The RSA key the tests sign indexes with.
+pub fn test_key() -> secfixes_apk::apkindex::SigningKey {
+    secfixes_apk::apkindex::SigningKey::from_pem_file(&apk_test_data().join("test-signing.rsa"))
+        .unwrap()
+}
+
+/// The public keys that trust [`test_key`].
+pub fn test_keys() -> secfixes_apk::apkindex::Keys {
+    secfixes_apk::apkindex::Keys::from_dir(&apk_test_data().join("keys")).unwrap()
+}
+
 /// Whether a program can be started, with the same rule as [`fixtures`] when it cannot.
 pub fn have_command(program: &str) -> bool {
     if std::process::Command::new(program)
