@@ -4,7 +4,6 @@
 
 mod support;
 
-
 use secfixes_apk::ErrorKind;
 use secfixes_apk::apkindex::archive::{self, HeaderStyle, TarReader};
 use secfixes_apk::apkindex::{self, Algorithm, Keys, SigningKey, Trust};

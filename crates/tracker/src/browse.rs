@@ -53,7 +53,7 @@ pub struct RejectionRow {
 }
 
 const FIX_COLUMNS: &str = "repo_tag, origin, vuln_id, version, source FROM fix";
-const REJECTION_COLUMNS: &str = "repo_tag, origin, vuln_id, source, reason, rationale, actor, actor_role, created_at \
+pub(crate) const REJECTION_COLUMNS: &str = "repo_tag, origin, vuln_id, source, reason, rationale, actor, actor_role, created_at \
      FROM rejection";
 
 /// The recorded fixes where `column` (`vuln_id` or `origin`) is `key`.
@@ -87,21 +87,26 @@ fn rejections(db: &mut dyn Db, column: &str, key: &str) -> Result<Vec<RejectionR
         ),
         &[key.into()],
         &mut |row| {
-            out.push(RejectionRow {
-                repo_tag: row.req_text(0)?,
-                origin: row.req_text(1)?,
-                cve: row.req_text(2)?,
-                source: row.req_text(3)?,
-                reason: row.text(4)?,
-                rationale: row.text(5)?,
-                actor: row.text(6)?,
-                actor_role: row.text(7)?,
-                created_at: row.int(8)?,
-            });
+            out.push(rejection_row(row)?);
             Ok(())
         },
     )?;
     Ok(out)
+}
+
+/// A row of [`REJECTION_COLUMNS`].
+pub(crate) fn rejection_row(row: &dyn crate::db::Row) -> Result<RejectionRow> {
+    Ok(RejectionRow {
+        repo_tag: row.req_text(0)?,
+        origin: row.req_text(1)?,
+        cve: row.req_text(2)?,
+        source: row.req_text(3)?,
+        reason: row.text(4)?,
+        rationale: row.text(5)?,
+        actor: row.text(6)?,
+        actor_role: row.text(7)?,
+        created_at: row.int(8)?,
+    })
 }
 
 /// Every repository tag with its branch and repository name, by tag.

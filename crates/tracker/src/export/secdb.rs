@@ -118,15 +118,11 @@ impl Defaults {
 
 /// Every repository tag of the store, by tag.
 pub fn repos(db: &mut dyn Db) -> Result<Vec<RepoTag>> {
-    let mut tags = Vec::new();
-    db.query("SELECT tag, branch, repo FROM repo", &[], &mut |row| {
-        tags.push(RepoTag {
-            tag: row.req_text(0)?,
-            branch: row.req_text(1)?,
-            repo: row.req_text(2)?,
-        });
-        Ok(())
-    })?;
+    let mut tags: Vec<RepoTag> = crate::browse::repos(db)?
+        .into_iter()
+        .map(|(tag, branch, repo)| RepoTag { tag, branch, repo })
+        .collect();
+    // In byte order: PostgreSQL's ORDER BY follows the database's collation.
     tags.sort_by(|a, b| a.tag.cmp(&b.tag));
     Ok(tags)
 }

@@ -79,18 +79,7 @@ pub fn branches(db: &mut dyn Db, wanted: &[String]) -> Result<Vec<Branch>> {
 }
 
 /// A rejection of one vulnerability for one package on one repository tag.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
-    /// `rejections` (the YAML) or `triage`.
-    pub source: String,
-    /// The reason code: an OpenVEX justification or `different_software`.
-    pub reason: Option<String>,
-    pub rationale: Option<String>,
-    pub actor: Option<String>,
-    pub actor_role: Option<String>,
-    /// Unix seconds.
-    pub created_at: Option<i64>,
-}
+pub type Rejection = crate::browse::RejectionRow;
 
 /// The verdict for one published version of one origin and one vulnerability.
 #[derive(Debug, Clone, PartialEq)]
@@ -134,22 +123,18 @@ pub fn read(db: &mut dyn Db, branch: &Branch) -> Result<Vec<StateRow>> {
     let mut rejections: HashMap<(String, String, String), Vec<Rejection>> = HashMap::new();
     db.query(
         &format!(
-            "SELECT repo_tag, origin, vuln_id, source, reason, rationale, actor, actor_role, \
-             created_at FROM rejection WHERE repo_tag IN ({list})"
+            "SELECT {} WHERE repo_tag IN ({list})",
+            crate::browse::REJECTION_COLUMNS
         ),
         &params,
         &mut |row| {
-            rejections
-                .entry((row.req_text(0)?, row.req_text(1)?, row.req_text(2)?))
-                .or_default()
-                .push(Rejection {
-                    source: row.req_text(3)?,
-                    reason: row.text(4)?,
-                    rationale: row.text(5)?,
-                    actor: row.text(6)?,
-                    actor_role: row.text(7)?,
-                    created_at: row.int(8)?,
-                });
+            let rejection = crate::browse::rejection_row(row)?;
+            let key = (
+                rejection.repo_tag.clone(),
+                rejection.origin.clone(),
+                rejection.cve.clone(),
+            );
+            rejections.entry(key).or_default().push(rejection);
             Ok(())
         },
     )?;
