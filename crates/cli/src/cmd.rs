@@ -11,6 +11,7 @@ pub mod cpe;
 pub mod demo;
 pub mod explain;
 pub mod export;
+pub mod federation;
 pub mod import;
 pub mod index;
 pub mod installed;
@@ -58,6 +59,8 @@ enum Command {
     Explain(explain::Args),
     /// Export from the store: `export rejections`, `secdb`, `osv`, `openvex`, `all`.
     Export(export::Args),
+    /// Exchange verdicts with other trackers: `federation keygen`, `send`, `status`, `retry`.
+    Federation(federation::Args),
     /// Parse CPE 2.3 names and match them (NISTIR 7695/7696).
     Cpe(cpe::Args),
     /// Serve the web UI and JSON-LD API (default 127.0.0.1:8080).
@@ -82,6 +85,7 @@ pub fn run(cli: Cli) -> Result<Status, Box<dyn std::error::Error>> {
         Command::Report(args) => report::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Export(args) => export::run(args),
+        Command::Federation(args) => federation::run(args),
         Command::Cpe(args) => cpe::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Demo(args) => demo::run(args),

@@ -70,6 +70,88 @@ pub enum Justification {
     DifferentSoftware,
 }
 
+impl Justification {
+    pub const ALL: [Justification; 6] = [
+        Justification::ComponentNotPresent,
+        Justification::VulnerableCodeNotPresent,
+        Justification::VulnerableCodeNotInExecutePath,
+        Justification::VulnerableCodeCannotBeControlledByAdversary,
+        Justification::InlineMitigationsAlreadyExist,
+        Justification::DifferentSoftware,
+    ];
+
+    /// The code as sent, stored and exported.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Justification::ComponentNotPresent => "component_not_present",
+            Justification::VulnerableCodeNotPresent => "vulnerable_code_not_present",
+            Justification::VulnerableCodeNotInExecutePath => "vulnerable_code_not_in_execute_path",
+            Justification::VulnerableCodeCannotBeControlledByAdversary => {
+                "vulnerable_code_cannot_be_controlled_by_adversary"
+            }
+            Justification::InlineMitigationsAlreadyExist => "inline_mitigations_already_exist",
+            Justification::DifferentSoftware => "different_software",
+        }
+    }
+
+    /// What the code means, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Justification::ComponentNotPresent => "the vulnerable component is not in the package",
+            Justification::VulnerableCodeNotPresent => {
+                "the vulnerable code is not built or shipped"
+            }
+            Justification::VulnerableCodeNotInExecutePath => {
+                "the vulnerable code is never executed"
+            }
+            Justification::VulnerableCodeCannotBeControlledByAdversary => {
+                "an attacker cannot reach the vulnerable code"
+            }
+            Justification::InlineMitigationsAlreadyExist => "mitigations in the package prevent it",
+            Justification::DifferentSoftware => {
+                "the CVE is about other software with the same name"
+            }
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Justification> {
+        Justification::ALL.into_iter().find(|r| r.as_str() == code)
+    }
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [
+        Status::Affected,
+        Status::NotAffected,
+        Status::Fixed,
+        Status::UnderInvestigation,
+    ];
+
+    /// The value as sent and stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Affected => "affected",
+            Status::NotAffected => "not_affected",
+            Status::Fixed => "fixed",
+            Status::UnderInvestigation => "under_investigation",
+        }
+    }
+
+    /// For people: `not affected`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Affected => "affected",
+            Status::NotAffected => "not affected",
+            Status::Fixed => "fixed",
+            Status::UnderInvestigation => "under investigation",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == code)
+    }
+}
+
 /// The kind of activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Activity {
@@ -105,7 +187,7 @@ pub struct Verdict {
         skip_serializing_if = "Option::is_none"
     )]
     pub fixed_version: Option<String>,
-    /// With `not_affected`.
+    /// With `not_affected`: why, as a code (or, without one, the rationale says why).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub justification: Option<Justification>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -143,6 +225,70 @@ impl Notification {
         // Cannot fail: every field is a string or an enum.
         serde_json::to_string(self).unwrap_or_default()
     }
+}
+
+/// One notification of every shape the vocabulary allows: each activity, each status,
+/// each justification, with and without the optional fields. For the JSON-LD expansion
+/// test and the documentation.
+pub fn examples() -> Vec<Notification> {
+    let verdict = |status, fixed: Option<&str>, justification, rationale: Option<&str>| Verdict {
+        kind: VerdictType::Verdict,
+        vulnerability: "CVE-2026-1234".to_owned(),
+        product: "pkg:apk/alpine/openssl".to_owned(),
+        upstream: None,
+        package: "openssl".to_owned(),
+        distribution: "Alpine Linux".to_owned(),
+        branch: "v3.22".to_owned(),
+        status,
+        fixed_version: fixed.map(str::to_owned),
+        justification,
+        rationale: rationale.map(str::to_owned),
+        changed: "2026-11-02T09:58:12Z".to_owned(),
+    };
+    let mut verdicts = vec![
+        verdict(Status::Affected, None, None, None),
+        verdict(
+            Status::UnderInvestigation,
+            None,
+            None,
+            Some("A CPE names the package."),
+        ),
+        verdict(Status::Fixed, Some("3.5.4-r0"), None, None),
+        verdict(
+            Status::NotAffected,
+            None,
+            None,
+            Some("rejected in security-rejections"),
+        ),
+    ];
+    for justification in Justification::ALL {
+        verdicts.push(verdict(
+            Status::NotAffected,
+            None,
+            Some(justification),
+            Some("Built without the legacy provider."),
+        ));
+    }
+    let mut with_upstream = verdict(Status::Fixed, Some("3.0.15-1"), None, None);
+    with_upstream.product = "cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*".to_owned();
+    with_upstream.upstream = Some("openssl".to_owned());
+    verdicts.push(with_upstream);
+    verdicts
+        .into_iter()
+        .enumerate()
+        .map(|(i, object)| Notification {
+            context: CONTEXT_IRI.to_owned(),
+            id: format!("https://security.example/outbox/{}", i + 1),
+            activity: if i % 2 == 0 {
+                Activity::Announce
+            } else {
+                Activity::Update
+            },
+            actor: "https://security.example".to_owned(),
+            published: "2026-11-02T10:00:00Z".to_owned(),
+            object,
+        })
+        .collect()
 }
 
 /// What a body posted to an inbox is.
@@ -271,8 +417,13 @@ fn check(n: &Notification) -> Result<(), Error> {
         (s, Some(_), _) if s != Status::Fixed => {
             return bad("object.fixedVersion", "only with status fixed");
         }
-        (Status::NotAffected, _, None) => {
-            return bad("object.justification", "required with status not_affected");
+        (Status::NotAffected, _, None)
+            if v.rationale.as_deref().is_none_or(|r| r.trim().is_empty()) =>
+        {
+            return bad(
+                "object.justification",
+                "required with status not_affected, unless a rationale says why",
+            );
         }
         (s, _, Some(_)) if s != Status::NotAffected => {
             return bad("object.justification", "only with status not_affected");
@@ -375,6 +526,20 @@ mod tests {
     }
 
     #[test]
+    fn every_example_is_a_valid_notification() {
+        let examples = examples();
+        assert!(examples.len() >= 11);
+        for n in examples {
+            let text = n.to_json();
+            assert_eq!(
+                read(text.as_bytes()).unwrap(),
+                Received::Verdict(Box::new(n)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn round_trip() {
         let n = sample();
         let text = n.to_json();
@@ -445,7 +610,11 @@ mod tests {
             ),
             (
                 "object.justification",
-                Box::new(|v| v["object"]["justification"] = serde_json::Value::Null),
+                Box::new(|v| {
+                    let object = v["object"].as_object_mut().unwrap();
+                    object.remove("justification");
+                    object.remove("rationale");
+                }),
             ),
             (
                 "object.fixedVersion",

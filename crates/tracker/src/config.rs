@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub use auth::{Auth, CLIENT_SECRET_ENV};
-pub use federation::{Federation, Peer};
+pub use federation::{Delivery, Federation, Peer};
 pub use mapping::{
     Alias, Confidence, DEFAULT_MAPPING, LanguageRule, MappingConfig, ProductPattern, Transform,
 };

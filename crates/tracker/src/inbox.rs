@@ -35,6 +35,8 @@ pub struct Incoming<'a> {
     /// two posts the same notification. `None`: the body's digest does.
     pub notification_id: Option<&'a str>,
     pub body: &'a [u8],
+    /// The verdict the body holds, kept as evidence when the notification is new.
+    pub verdict: Option<&'a secfixes_ldn::vocabulary::Notification>,
 }
 
 /// Where a notification is, and whether this post stored it (`false`: it was there).
@@ -87,6 +89,9 @@ pub fn store(db: &mut dyn Db, incoming: &Incoming<'_>) -> Result<Stored> {
             crate::Error::new(crate::ErrorKind::Database, "a stored notification vanished")
         })?;
         if inserted > 0 {
+            if let Some(verdict) = incoming.verdict {
+                crate::federation::evidence::record(db, incoming.sender, seq, verdict)?;
+            }
             db::bump_generation(db)?;
         }
         Ok(Stored {

@@ -25,6 +25,7 @@ pub mod db;
 pub mod demo;
 pub mod engine;
 pub mod export;
+pub mod federation;
 pub mod import;
 pub mod inbox;
 pub mod mapping;

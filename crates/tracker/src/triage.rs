@@ -24,60 +24,9 @@ pub const SOURCE: &str = "triage";
 pub const MAX_RATIONALE: usize = 4000;
 
 /// Why a CVE does not apply: the OpenVEX justifications, and `different_software` for a
-/// CPE or product name that names other software than the package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    ComponentNotPresent,
-    VulnerableCodeNotPresent,
-    VulnerableCodeNotInExecutePath,
-    VulnerableCodeCannotBeControlledByAdversary,
-    InlineMitigationsAlreadyExist,
-    DifferentSoftware,
-}
-
-impl Reason {
-    pub const ALL: [Reason; 6] = [
-        Reason::ComponentNotPresent,
-        Reason::VulnerableCodeNotPresent,
-        Reason::VulnerableCodeNotInExecutePath,
-        Reason::VulnerableCodeCannotBeControlledByAdversary,
-        Reason::InlineMitigationsAlreadyExist,
-        Reason::DifferentSoftware,
-    ];
-
-    /// The code as stored and exported.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::ComponentNotPresent => "component_not_present",
-            Reason::VulnerableCodeNotPresent => "vulnerable_code_not_present",
-            Reason::VulnerableCodeNotInExecutePath => "vulnerable_code_not_in_execute_path",
-            Reason::VulnerableCodeCannotBeControlledByAdversary => {
-                "vulnerable_code_cannot_be_controlled_by_adversary"
-            }
-            Reason::InlineMitigationsAlreadyExist => "inline_mitigations_already_exist",
-            Reason::DifferentSoftware => "different_software",
-        }
-    }
-
-    /// What the code means, for forms.
-    pub fn label(self) -> &'static str {
-        match self {
-            Reason::ComponentNotPresent => "the vulnerable component is not in the package",
-            Reason::VulnerableCodeNotPresent => "the vulnerable code is not built or shipped",
-            Reason::VulnerableCodeNotInExecutePath => "the vulnerable code is never executed",
-            Reason::VulnerableCodeCannotBeControlledByAdversary => {
-                "an attacker cannot reach the vulnerable code"
-            }
-            Reason::InlineMitigationsAlreadyExist => "mitigations in the package prevent it",
-            Reason::DifferentSoftware => "the CVE is about other software with the same name",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Reason> {
-        Reason::ALL.into_iter().find(|r| r.as_str() == code)
-    }
-}
+/// CPE or product name that names other software than the package. The same codes travel
+/// between trackers, so they are the notification vocabulary's.
+pub use secfixes_ldn::vocabulary::Justification as Reason;
 
 /// Whom an actor acts as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -211,6 +160,8 @@ pub struct Request<'a> {
     pub tags: &'a [String],
     /// Required for a rejection; an optional note for a withdrawal.
     pub rationale: &'a str,
+    /// The peer's notification (its id) the action adopts, when it is a suggestion's.
+    pub evidence: Option<&'a str>,
 }
 
 /// Rejects `request.vuln_id` for `request.origin` on the requested tags.
@@ -368,6 +319,15 @@ fn check_target(
             request.origin
         )));
     }
+    if let Some(id) = request.evidence {
+        let found = crate::federation::evidence::by_notification(db, id)?;
+        if found.is_none_or(|e| e.vuln_id != request.vuln_id) {
+            return Err(invalid(
+                "evidence",
+                format!("{id} is no peer's verdict about {}", request.vuln_id),
+            ));
+        }
+    }
     if !actor.may_act(db, request.origin)? {
         return Err(TriageError::Forbidden(format!(
             "{} does not maintain {} (only its maintainers and the security team can triage it)",
@@ -486,8 +446,8 @@ fn record(
     db::query_int(
         db,
         "INSERT INTO triage_event (at, actor, actor_name, actor_role, action, vuln_id, origin, \
-         repo_tags, reason, rationale) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         RETURNING seq",
+         repo_tags, reason, rationale, evidence) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq",
         &[
             Value::Int(time),
             actor.id.as_str().into(),
@@ -499,6 +459,7 @@ fn record(
             tags.join(" ").into(),
             reason.map(Reason::as_str).into(),
             (!rationale.is_empty()).then_some(rationale).into(),
+            request.evidence.into(),
         ],
     )?
     .ok_or_else(|| crate::Error::new(crate::ErrorKind::Database, "the triage event got no number"))

@@ -618,4 +618,44 @@ fn federation_is_read_and_checked() {
     assert_starts(&message, "secfixes.toml:6: federation.peer[0].url: ");
     let message = rejected("[federation]\nkey_id = \"me\"\nkey_file = \"k\"\nkey = \"secret\"\n");
     assert!(message.contains("unknown field `key`"), "{message}");
+
+    // Delivery settings: defaults, values, and out-of-range ones named by line and key.
+    assert_eq!(
+        federation.delivery,
+        secfixes_tracker::config::Delivery::default()
+    );
+    assert_eq!(federation.rate_limit, 30_000);
+    let tuned = parse(
+        "[federation]\nkey_id = \"me\"\nkey_file = \"k\"\nretry_after = 0.5\nretry_max = 60.0\n\
+         max_attempts = 3\npoll_interval = 1.5\nconnections = 4\nrate_limit = 120\n",
+    )
+    .federation
+    .unwrap();
+    assert_eq!(
+        tuned.delivery.retry_after,
+        std::time::Duration::from_millis(500)
+    );
+    assert_eq!(tuned.delivery.retry_max, std::time::Duration::from_secs(60));
+    assert_eq!(tuned.delivery.max_attempts, 3);
+    assert_eq!(
+        tuned.delivery.poll_interval,
+        std::time::Duration::from_millis(1500)
+    );
+    assert_eq!(tuned.delivery.connections, 4);
+    assert_eq!(tuned.rate_limit, 120);
+    for (line, want) in [
+        ("retry_after = -1.0", ("retry_after", "seconds, from 0.01")),
+        ("max_attempts = 0", ("max_attempts", "from 1 to 100")),
+        ("connections = 99", ("connections", "from 1 to 32")),
+        ("rate_limit = 0", ("rate_limit", "from 1 to 1000000")),
+    ] {
+        let message = rejected(&format!(
+            "[federation]\nkey_id = \"me\"\nkey_file = \"k\"\n{line}\n"
+        ));
+        assert_starts(
+            &message,
+            &format!("secfixes.toml:4: federation.{}: ", want.0),
+        );
+        assert!(message.contains(want.1), "{message}");
+    }
 }

@@ -19,6 +19,7 @@ fn incoming<'a>(sender: &'a str, id: Option<&'a str>, body: &'a [u8]) -> Incomin
         },
         notification_id: id,
         body,
+        verdict: None,
     }
 }
 

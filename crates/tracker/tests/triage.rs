@@ -69,6 +69,7 @@ fn request<'a>(vuln_id: &'a str, origin: &'a str, tags: &'a [String], why: &'a s
         origin,
         tags,
         rationale: why,
+        evidence: None,
     }
 }
 

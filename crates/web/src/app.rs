@@ -17,12 +17,13 @@ use secfixes_tracker::config::Config;
 use crate::auth::{self, Auth, AuthSettings};
 use crate::cache::Cache;
 use crate::error::WebError;
-use crate::inbox::{self, Peers};
+use crate::inbox::{self, Peers, PublishedKey};
 use crate::jsonld::{self, PublicUrl};
 use crate::layout::Site;
 use crate::pages;
 use crate::pool::Pool;
 use crate::security;
+use secfixes_tracker::federation::Signal;
 
 /// How a server is set up.
 #[derive(Debug, Clone)]
@@ -45,6 +46,10 @@ pub struct Settings {
     pub tracker_config: Option<Config>,
     /// The trackers whose signed notifications the inbox accepts.
     pub peers: Peers,
+    /// The key this tracker signs what it sends with, published at `/federation/key`.
+    pub federation_key: Option<PublishedKey>,
+    /// The running sender, woken after a triage action.
+    pub sender: Option<Arc<Signal>>,
 }
 
 impl Settings {
@@ -58,6 +63,8 @@ impl Settings {
             auth: None,
             tracker_config: None,
             peers: Peers::default(),
+            federation_key: None,
+            sender: None,
         }
     }
 }
@@ -71,6 +78,8 @@ pub struct App {
     pub auth: Option<Auth>,
     pub tracker_config: Option<Arc<Config>>,
     pub peers: Peers,
+    pub federation_key: Option<PublishedKey>,
+    pub sender: Option<Arc<Signal>>,
     public_url: Option<String>,
 }
 
@@ -87,6 +96,8 @@ impl App {
             auth: settings.auth.clone().map(Auth::new),
             tracker_config: settings.tracker_config.clone().map(Arc::new),
             peers: settings.peers.clone(),
+            federation_key: settings.federation_key.clone(),
+            sender: settings.sender.clone(),
         })
     }
 }
@@ -153,6 +164,8 @@ pub fn router(app: Arc<App>) -> Router {
                 .layer(DefaultBodyLimit::max(inbox::MAX_BYTES)),
         )
         .route("/inbox/{seq}", get(inbox::show))
+        .route("/outbox/{seq}", get(inbox::sent))
+        .route("/federation/key", get(inbox::key))
         .route(secfixes_ldn::vocabulary::CONTEXT_PATH, get(inbox::context))
         .route("/static/context.jsonld", get(context))
         .route("/static/style.css", get(style))

@@ -11,10 +11,18 @@
 //! - `GET /inbox`: an `ldp:Container` whose `ldp:contains` lists every notification.
 //! - `GET /inbox/<n>`: the notification as it was sent.
 //! - `OPTIONS /inbox`: `Accept-Post: application/ld+json`.
+//! - More than `[federation] rate_limit` posts in a minute from one peer: `429` with
+//!   `Retry-After`, nothing stored.
+//! - `GET /outbox/<n>`: a notification this tracker sent (its `id`).
+//! - `GET /federation/key`: this tracker's public key as a Multikey document, for peers
+//!   to configure.
 //!
 //! [`advertise`] adds the `Link: <…/inbox>; rel="http://www.w3.org/ns/ldp#inbox"` header
 //! by which senders discover the inbox (LDN section 3) to `/`, `/vuln/…` and
 //! `/srcpkg/…`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::body::Bytes;
 use axum::extract::Request;
@@ -43,10 +51,14 @@ pub const REL: &str = "http://www.w3.org/ns/ldp#inbox";
 /// How far a signature's `created` time may be from the receiver's clock.
 const MAX_SIGNATURE_AGE: i64 = 300;
 
-/// The trackers whose notifications the inbox accepts.
+/// The trackers whose notifications the inbox accepts, and how many each may post.
 #[derive(Debug, Clone, Default)]
 pub struct Peers {
     peers: Vec<Peer>,
+    /// Notifications per minute per peer; 0: no limit.
+    rate_limit: u32,
+    /// Each peer's current minute and how many it posted in it.
+    windows: Arc<Mutex<HashMap<String, (i64, u32)>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -70,7 +82,29 @@ impl Peers {
                 key,
             });
         }
-        Ok(Peers { peers })
+        Ok(Peers {
+            peers,
+            rate_limit: federation.rate_limit,
+            windows: Arc::default(),
+        })
+    }
+
+    /// Counts a post from `key_id`; past the limit, the seconds until it may post again.
+    fn over_limit(&self, key_id: &str, now: i64) -> Option<i64> {
+        if self.rate_limit == 0 {
+            return None;
+        }
+        let minute = now.div_euclid(60);
+        let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
+        let window = windows.entry(key_id.to_owned()).or_insert((minute, 0));
+        if window.0 != minute {
+            *window = (minute, 0);
+        }
+        if window.1 >= self.rate_limit {
+            return Some((minute + 1) * 60 - now);
+        }
+        window.1 += 1;
+        None
     }
 
     fn by_key_id(&self, key_id: &str) -> Option<&Peer> {
@@ -173,8 +207,22 @@ pub async fn receive(
     let peers = &state.peers;
     let sender = authenticate(peers, &base, &method, &uri, &headers, &body)
         .map_err(|e| WebError::new(StatusCode::UNAUTHORIZED, e.to_string()))?;
+    if let Some(wait) = peers.over_limit(&sender.key_id, now()) {
+        let mut refused = WebError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "more than {} notifications this minute from {}; try again in {wait} s",
+                peers.rate_limit, sender.key_id
+            ),
+        )
+        .into_response();
+        refused
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait.max(1)));
+        return Ok(refused);
+    }
     let received = vocabulary::read(&body).map_err(|e| WebError::bad_request(e.to_string()))?;
-    let (kind, notification_id) = match &received {
+    let verdict = match received {
         Received::Verdict(n) => {
             if n.actor.trim_end_matches('/') != sender.url {
                 return Err(WebError::bad_request(format!(
@@ -182,9 +230,9 @@ pub async fn receive(
                     n.actor, sender.url
                 )));
             }
-            (Kind::Verdict, Some(n.id.clone()))
+            Some(n)
         }
-        Received::Other(_) => (Kind::Other, None),
+        Received::Other(_) => None,
     };
     let key_id = sender.key_id.clone();
     let received_at = now();
@@ -196,9 +244,14 @@ pub async fn receive(
                 &Incoming {
                     sender: &key_id,
                     received_at,
-                    kind,
-                    notification_id: notification_id.as_deref(),
+                    kind: if verdict.is_some() {
+                        Kind::Verdict
+                    } else {
+                        Kind::Other
+                    },
+                    notification_id: verdict.as_ref().map(|n| n.id.as_str()),
                     body: &body,
+                    verdict: verdict.as_deref(),
                 },
             )
         })
@@ -277,4 +330,53 @@ pub async fn context() -> Response {
         vocabulary::CONTEXT,
     )
         .into_response()
+}
+
+/// `GET /outbox/<n>`.
+pub async fn sent(state: Shared, Segments(seq): Segments<String>) -> Result<Response, WebError> {
+    let seq: i64 = seq
+        .parse()
+        .map_err(|_| WebError::not_found("there is no such notification"))?;
+    let found = state
+        .pool
+        .run(move |db| secfixes_tracker::federation::outbox::get(db, seq))
+        .await?;
+    found
+        .map(ld_json)
+        .ok_or_else(|| WebError::not_found("there is no such notification"))
+}
+
+/// This tracker's signing key, as the server publishes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedKey {
+    pub key_id: String,
+    pub public_key: [u8; 32],
+}
+
+/// `GET /federation/key`: a W3C Controlled Identifiers `Multikey` (the ed25519 public key
+/// as multibase base58btc of the multicodec `ed25519-pub` prefix and the key), with the
+/// same key in base64 as `[[federation.peer]] public_key` takes it.
+pub async fn key(state: Shared, base: Base) -> Result<Response, WebError> {
+    let Some(key) = &state.federation_key else {
+        return Err(WebError::not_found(
+            "this tracker does not sign notifications",
+        ));
+    };
+    let mut prefixed = vec![0xed, 0x01];
+    prefixed.extend_from_slice(&key.public_key);
+    let doc = json!({
+        "@context": [
+            "https://www.w3.org/ns/cid/v1",
+            {"publicKeyBase64": "https://w3id.org/secfixes#publicKeyBase64"}
+        ],
+        "id": key.key_id,
+        "type": "Multikey",
+        "controller": base.url("/"),
+        "publicKeyMultibase": format!("z{}", bs58::encode(prefixed).into_string()),
+        "publicKeyBase64": base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            key.public_key
+        ),
+    });
+    Ok(ld_json(doc.to_string()))
 }

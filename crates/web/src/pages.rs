@@ -4,6 +4,7 @@
 pub mod branch;
 pub mod changes;
 pub mod cve;
+pub mod evidence;
 pub mod health;
 pub mod index;
 pub mod maintainer;

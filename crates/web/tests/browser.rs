@@ -184,6 +184,17 @@ fn web_ui_in_chromium_and_json_ld_in_jsonld_js() {
     // The node tests against it.
     let artifacts = root.join("target/e2e-artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
+    // Every shape of verdict notification, for ldn.test.mjs to expand.
+    let notifications = artifacts.join("notifications");
+    let _ = std::fs::remove_dir_all(&notifications);
+    std::fs::create_dir_all(&notifications).unwrap();
+    for (i, n) in secfixes_ldn::vocabulary::examples().iter().enumerate() {
+        std::fs::write(
+            notifications.join(format!("{:02}.json", i + 1)),
+            n.to_json(),
+        )
+        .unwrap();
+    }
     let started = Instant::now();
     let mut child = Command::new("node")
         .args([
@@ -196,6 +207,7 @@ fn web_ui_in_chromium_and_json_ld_in_jsonld_js() {
         .current_dir(&e2e)
         .env("SECFIXES_E2E_URL", &base)
         .env("SECFIXES_E2E_ARTIFACTS", &artifacts)
+        .env("SECFIXES_E2E_NOTIFICATIONS", &notifications)
         .env("SECFIXES_OIDC_ISSUER", &provider.issuer)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())

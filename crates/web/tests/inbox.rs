@@ -20,7 +20,7 @@ use axum::http::{Method, Request, StatusCode, header};
 
 use secfixes_ldn::content_digest;
 use secfixes_ldn::signature::{self, Signer};
-use secfixes_tracker::config::{Federation, Peer};
+use secfixes_tracker::config::{Delivery, Federation, Peer};
 use secfixes_web::inbox::{self, Peers};
 use secfixes_web::{App, Settings, router};
 
@@ -28,6 +28,9 @@ use http::{Answer, send};
 
 const BASE: &str = "http://tracker.test";
 const DEBIAN: &str = "https://debian.test";
+
+/// Notifications the peer may post per minute in these tests.
+const RATE_LIMIT: u32 = 20;
 
 fn debian() -> Signer {
     Signer::from_seed("https://debian.test/#ldn-key", &[1; 32])
@@ -53,6 +56,8 @@ fn fixture() -> Fixture {
             public_key: debian().public_key().to_bytes(),
             follows: Vec::new(),
         }],
+        delivery: Delivery::default(),
+        rate_limit: RATE_LIMIT,
     };
     settings.peers = Peers::from_config(&federation).unwrap();
     let app = Arc::new(App::new(&settings).unwrap());
@@ -346,4 +351,50 @@ async fn discovery_options_and_context() {
     assert_eq!(context.status, StatusCode::OK);
     assert_eq!(context.content_type, "application/ld+json");
     assert!(context.json()["@context"]["Verdict"].is_string());
+}
+
+/// Past `rate_limit` posts in a minute, a peer gets 429 with Retry-After and nothing is
+/// stored; a post refused for its signature does not count.
+#[tokio::test]
+async fn a_peer_past_its_rate_limit_gets_429() {
+    let f = fixture();
+    let unsigned = verdict("0", DEBIAN);
+    let refused = send(
+        &f.router,
+        post(unsigned.as_bytes(), unsigned.as_bytes(), None),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    // Within one minute the 21st post is refused; should the minute turn during the
+    // posts, the count starts again and the limit is met within the next 21.
+    let mut created = 0;
+    let mut limited = None;
+    for i in 0..2 * (RATE_LIMIT + 1) {
+        let body = verdict(&format!("r{i}"), DEBIAN);
+        let answer = send(
+            &f.router,
+            post(body.as_bytes(), body.as_bytes(), Some(&debian())),
+        )
+        .await;
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(answer);
+            break;
+        }
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        created += 1;
+    }
+    let limited = limited.expect("no 429 after twice the limit");
+    assert!(created >= RATE_LIMIT as usize, "{created}");
+    assert!(
+        limited.body.contains("more than 20 notifications"),
+        "{}",
+        limited.body
+    );
+    let wait: i64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(contains(&f.router).await.len(), created);
 }

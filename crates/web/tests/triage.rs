@@ -513,3 +513,165 @@ async fn without_auth_nobody_logs_in() {
     let answer = app.oneshot(post).await.unwrap();
     assert_eq!(answer.status(), StatusCode::NOT_FOUND);
 }
+
+/// A peer's verdict, as the inbox would have stored it.
+fn peer_verdict(status: &str, extra: serde_json::Value) -> secfixes_ldn::vocabulary::Notification {
+    let mut object = serde_json::json!({
+        "type": "Verdict",
+        "vulnerability": CVE,
+        "product": "pkg:deb/debian/openssl",
+        "package": "openssl",
+        "distribution": "Debian",
+        "branch": "bookworm",
+        "status": status,
+        "changed": "2026-11-02T09:58:12Z"
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        object[k] = v.clone();
+    }
+    let body = serde_json::json!({
+        "@context": "https://w3id.org/secfixes/v1",
+        "id": "https://debian.test/outbox/7",
+        "type": "Announce",
+        "actor": "https://debian.test",
+        "published": "2026-11-02T10:00:00Z",
+        "object": object,
+    });
+    match secfixes_ldn::vocabulary::read(body.to_string().as_bytes()).unwrap() {
+        secfixes_ldn::vocabulary::Received::Verdict(n) => *n,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A peer's not-affected verdict is evidence on the CVE and package pages and, for the
+/// locally vulnerable openssl, a suggestion; only its maintainer gets the filled-in form.
+/// Accepting it is an ordinary rejection by jane that names the notification; a made-up
+/// notification id is refused.
+#[tokio::test]
+async fn a_peer_verdict_is_evidence_and_a_suggestion_a_maintainer_accepts() {
+    let f = fixture();
+    let verdict = peer_verdict(
+        "not_affected",
+        serde_json::json!({
+            "justification": "vulnerable_code_not_present",
+            "rationale": "Built without the legacy provider."
+        }),
+    );
+    let body = verdict.to_json();
+    {
+        let mut store = db::open(&f.url).unwrap();
+        let incoming = secfixes_tracker::inbox::Incoming {
+            sender: "https://debian.test/#ldn-key",
+            received_at: 1_764_720_000,
+            kind: secfixes_tracker::inbox::Kind::Verdict,
+            notification_id: Some(&verdict.id),
+            body: body.as_bytes(),
+            verdict: Some(&verdict),
+        };
+        secfixes_tracker::inbox::store(store.as_mut(), &incoming).unwrap();
+    }
+    assert_eq!(
+        f.openssl_state().await,
+        "vulnerable",
+        "evidence changes no state"
+    );
+    f.app.cache.invalidate();
+
+    let anonymous = f.get(&format!("/vuln/{CVE}"), None).await;
+    assert!(
+        anonymous.body.contains("What other trackers say"),
+        "{}",
+        anonymous.body
+    );
+    assert!(
+        anonymous
+            .body
+            .contains("not affected — vulnerable_code_not_present")
+    );
+    assert!(anonymous.body.contains(r#"class="suggestion""#));
+    assert!(
+        !anonymous.body.contains(r#"name="evidence""#),
+        "no form without a login"
+    );
+    let package = f.get("/srcpkg/openssl", None).await;
+    assert!(
+        package.body.contains("Debian bookworm: not affected"),
+        "{}",
+        package.body
+    );
+
+    let cookie = f.login(&jane()).await;
+    let csrf = f.csrf(&cookie).await;
+    let page = f.get(&format!("/vuln/{CVE}"), Some(&cookie)).await;
+    assert!(
+        page.body.contains(
+            r#"<input type="hidden" name="evidence" value="https://debian.test/outbox/7">"#
+        ),
+        "{}",
+        page.body
+    );
+    let request = Request::get(format!("/vuln/{CVE}"))
+        .header(header::HOST, "tracker.test")
+        .header(header::ACCEPT, "application/ld+json")
+        .body(Body::empty())
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&f.send(request).await.body).unwrap();
+    assert_eq!(doc["evidence"][0]["status"], "not_affected");
+    assert_eq!(doc["evidence"][0]["distribution"], "Debian");
+    assert_eq!(doc["suggestions"][0]["packageName"], "openssl");
+    assert_eq!(
+        doc["suggestions"][0]["reason"],
+        "vulnerable_code_not_present"
+    );
+    let context: serde_json::Value =
+        serde_json::from_str(&f.get("/static/context.jsonld", None).await.body).unwrap();
+    assert_eq!(
+        terms::undefined(&context, std::slice::from_ref(&doc)),
+        Vec::<String>::new()
+    );
+
+    let rationale = doc["suggestions"][0]["rationale"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        rationale.contains("https://debian.test/outbox/7"),
+        "{rationale}"
+    );
+    let mut form = reject_form(&csrf, "openssl", &rationale);
+    form.push(("evidence", "https://debian.test/outbox/99"));
+    let refused = f.post("/triage/reject", Some(&cookie), &form).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(
+        refused.body.contains("no peer&#39;s verdict")
+            || refused.body.contains("no peer's verdict"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(f.count("triage_event"), 0);
+
+    form.pop();
+    form.push(("evidence", "https://debian.test/outbox/7"));
+    let accepted = f.post("/triage/reject", Some(&cookie), &form).await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
+    assert_eq!(f.openssl_state().await, "not-affected");
+    let request = Request::get("/history")
+        .header(header::HOST, "tracker.test")
+        .header(header::ACCEPT, "application/ld+json")
+        .body(Body::empty())
+        .unwrap();
+    let history: serde_json::Value = serde_json::from_str(&f.send(request).await.body).unwrap();
+    assert_eq!(history["items"][0]["actor"], "jane");
+    assert_eq!(
+        history["items"][0]["evidence"],
+        "https://debian.test/outbox/7"
+    );
+    // Adopted: no longer a suggestion, still evidence.
+    let page = f.get(&format!("/vuln/{CVE}"), Some(&cookie)).await;
+    assert!(
+        !page.body.contains(r#"class="suggestion""#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("What other trackers say"));
+}

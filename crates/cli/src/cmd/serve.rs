@@ -3,8 +3,9 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use secfixes_tracker::federation::{self, Signal};
 use secfixes_web::auth::AuthSettings;
-use secfixes_web::inbox::Peers;
+use secfixes_web::inbox::{Peers, PublishedKey};
 use secfixes_web::{App, Settings};
 
 use crate::exit::Status;
@@ -49,11 +50,37 @@ pub fn run(args: Args) -> Result<Status, Box<dyn std::error::Error>> {
             settings.public_url.as_deref(),
         )?);
     }
+    let mut sender = None;
     if let Some(federation) = &config.federation {
         settings.peers = Peers::from_config(federation)?;
+        let signer = federation::key::load(federation)?;
+        settings.federation_key = Some(PublishedKey {
+            key_id: signer.key_id().to_owned(),
+            public_key: signer.public_key().to_bytes(),
+        });
+        federation::outbox::tracker_url(&config)?;
+        let signal = Arc::new(Signal::default());
+        settings.sender = Some(Arc::clone(&signal));
+        sender = Some((
+            federation::delivery::Sender::new(federation, signer),
+            signal,
+        ));
     }
-    settings.tracker_config = Some(config);
-    serve(&settings, args.server.listen)
+    let database = settings.database.clone();
+    settings.tracker_config = Some(config.clone());
+    let Some((sender, signal)) = sender else {
+        return serve(&settings, args.server.listen);
+    };
+    // The sender delivers on its own thread and store connection while the server runs.
+    let mut db = secfixes_tracker::db::open(&database)?;
+    let worker = {
+        let signal = Arc::clone(&signal);
+        std::thread::spawn(move || federation::run(db.as_mut(), &config, &sender, &signal))
+    };
+    let served = serve(&settings, args.server.listen);
+    signal.stop();
+    let _ = worker.join();
+    served
 }
 
 /// Serves `settings`' database on `listen` until Ctrl-C or SIGTERM.

@@ -1,6 +1,7 @@
 //! One CVE: what every source says (merged), its states on every branch with their
 //! explanations and fix-ship dates, the distribution's recorded fixes and rejections.
 
+use crate::federation::evidence::{self, Evidence, Suggestion};
 use secfixes_cve::Cve;
 
 use super::states::{self, Filter, StateRow};
@@ -19,6 +20,9 @@ pub struct CvePage {
     pub states: Vec<StateRow>,
     pub fixes: Vec<FixRow>,
     pub rejections: Vec<RejectionRow>,
+    /// What peer trackers said about the CVE, and which of it suggests a triage action.
+    pub evidence: Vec<Evidence>,
+    pub suggestions: Vec<Suggestion>,
 }
 
 /// The page of `id`, or `None` when the store knows nothing of it.
@@ -50,6 +54,8 @@ pub fn page(db: &mut dyn Db, id: &str) -> Result<Option<CvePage>> {
     if record.is_none() && states.is_empty() && fixes.is_empty() && rejections.is_empty() {
         return Ok(None);
     }
+    let evidence = evidence::for_vuln(db, id)?;
+    let suggestions = evidence::suggestions(db, &evidence)?;
     Ok(Some(CvePage {
         id: id.to_owned(),
         record,
@@ -57,5 +63,7 @@ pub fn page(db: &mut dyn Db, id: &str) -> Result<Option<CvePage>> {
         states,
         fixes,
         rejections,
+        evidence,
+        suggestions,
     }))
 }

@@ -39,7 +39,12 @@ pub struct Health {
     pub counts: Vec<(String, i64)>,
     /// When the states were last updated (Unix seconds).
     pub last_update: Option<i64>,
+    /// The notifications to peer trackers: pending, delivered and the dead letters.
+    pub deliveries: crate::federation::delivery::Health,
 }
+
+/// The newest dead letters the page lists.
+const DEAD_LETTERS: i64 = 200;
 
 /// The health of every source that has run.
 pub fn health(db: &mut dyn Db) -> Result<Health> {
@@ -127,5 +132,6 @@ pub fn health(db: &mut dyn Db) -> Result<Health> {
         sources,
         counts,
         last_update,
+        deliveries: crate::federation::delivery::health(db, DEAD_LETTERS)?,
     })
 }

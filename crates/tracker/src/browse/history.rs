@@ -22,6 +22,8 @@ pub struct TriageEvent {
     pub repo_tags: Vec<String>,
     pub reason: Option<String>,
     pub rationale: Option<String>,
+    /// The peer's notification the action adopted (a suggestion's), when it did.
+    pub evidence: Option<String>,
 }
 
 /// Which events.
@@ -45,7 +47,7 @@ pub fn events(db: &mut dyn Db, scope: Scope<'_>, limit: u64) -> Result<Vec<Triag
     db.query(
         &format!(
             "SELECT seq, at, actor, actor_name, actor_role, action, vuln_id, origin, repo_tags, \
-             reason, rationale FROM triage_event {filter} ORDER BY seq DESC LIMIT $1"
+             reason, rationale, evidence FROM triage_event {filter} ORDER BY seq DESC LIMIT $1"
         ),
         &all,
         &mut |row| {
@@ -65,6 +67,7 @@ pub fn events(db: &mut dyn Db, scope: Scope<'_>, limit: u64) -> Result<Vec<Triag
                     .collect(),
                 reason: row.text(9)?,
                 rationale: row.text(10)?,
+                evidence: row.text(11)?,
             });
             Ok(())
         },

@@ -1,6 +1,7 @@
 //! One origin (source) package: its versions on every branch, binary packages, states,
 //! recorded fixes, rejections and the history of its states.
 
+use crate::federation::evidence::{self, Evidence, Suggestion};
 use serde::Serialize;
 
 use super::changes::{self, Event, EventFilter};
@@ -35,6 +36,10 @@ pub struct PackagePage {
     pub rejections: Vec<RejectionRow>,
     /// The newest state changes.
     pub events: Vec<Event>,
+    /// What peer trackers said about the package's CVEs, and which of it suggests a
+    /// triage action.
+    pub evidence: Vec<Evidence>,
+    pub suggestions: Vec<Suggestion>,
 }
 
 /// How many state changes the package page shows.
@@ -88,7 +93,11 @@ pub fn page(db: &mut dyn Db, origin: &str) -> Result<Option<PackagePage>> {
     )?;
     let mut states = states::list(db, Filter::Origin(origin), false)?;
     states::with_fix_shipped(db, &mut states)?;
+    let evidence = evidence::for_origin(db, origin)?;
+    let suggestions = evidence::suggestions(db, &evidence)?;
     Ok(Some(PackagePage {
+        evidence,
+        suggestions,
         origin: origin.to_owned(),
         versions,
         binaries,

@@ -5,6 +5,12 @@
 //! [federation]
 //! key_id = "https://security.example/#ldn-key"   # default: [distribution] url + "/#ldn-key"
 //! key_file = "ldn-ed25519.key"                    # the 32-byte ed25519 seed in base64
+//! retry_after = 30.0      # seconds before the first retry of a failed delivery; doubles
+//! retry_max = 21600.0     # the longest wait between two attempts
+//! max_attempts = 16       # then the delivery is dead (shown in importer health)
+//! poll_interval = 5.0     # how often the sender looks for new verdicts
+//! connections = 2         # deliveries in flight to each peer
+//! rate_limit = 30000      # notifications a peer may post per minute; more get 429
 //!
 //! [[federation.peer]]
 //! name = "Debian"
@@ -15,6 +21,7 @@
 //! ```
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -33,7 +40,37 @@ pub struct Federation {
     /// starts, never stored in the database.
     pub key_file: PathBuf,
     pub peers: Vec<Peer>,
+    pub delivery: Delivery,
+    /// Notifications one peer may post per minute.
+    pub rate_limit: u32,
 }
+
+/// How the sender delivers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivery {
+    /// The wait before the first retry; each failure doubles it up to `retry_max`.
+    pub retry_after: Duration,
+    pub retry_max: Duration,
+    /// Attempts before a delivery is given up (dead).
+    pub max_attempts: u32,
+    pub poll_interval: Duration,
+    /// Deliveries in flight to each peer.
+    pub connections: usize,
+}
+
+impl Default for Delivery {
+    fn default() -> Self {
+        Delivery {
+            retry_after: Duration::from_secs(30),
+            retry_max: Duration::from_secs(6 * 3600),
+            max_attempts: 16,
+            poll_interval: Duration::from_secs(5),
+            connections: 2,
+        }
+    }
+}
+
+impl Eq for Delivery {}
 
 /// Another tracker.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,9 +157,46 @@ pub(crate) fn read(
             follows,
         });
     }
+    let seconds = |value: &Option<toml::Spanned<f64>>, field: &str, default: Duration| match value {
+        Some(v) if !(v.get_ref().is_finite() && (0.01..=604_800.0).contains(v.get_ref())) => {
+            Err(loc.error(
+                v.span(),
+                &format!("federation.{field}"),
+                "seconds, from 0.01 to 604800 (a week)",
+            ))
+        }
+        Some(v) => Ok(Duration::from_secs_f64(*v.get_ref())),
+        None => Ok(default),
+    };
+    let count = |value: &Option<toml::Spanned<i64>>,
+                 field: &str,
+                 range: std::ops::RangeInclusive<i64>,
+                 default: i64| match value {
+        Some(v) if !range.contains(v.get_ref()) => Err(loc.error(
+            v.span(),
+            &format!("federation.{field}"),
+            format!("from {} to {}", range.start(), range.end()),
+        )),
+        Some(v) => Ok(*v.get_ref()),
+        None => Ok(default),
+    };
+    let defaults = Delivery::default();
+    let delivery = Delivery {
+        retry_after: seconds(&raw.retry_after, "retry_after", defaults.retry_after)?,
+        retry_max: seconds(&raw.retry_max, "retry_max", defaults.retry_max)?,
+        max_attempts: u32::try_from(count(&raw.max_attempts, "max_attempts", 1..=100, 16)?)
+            .unwrap_or(16),
+        poll_interval: seconds(&raw.poll_interval, "poll_interval", defaults.poll_interval)?,
+        connections: usize::try_from(count(&raw.connections, "connections", 1..=32, 2)?)
+            .unwrap_or(2),
+    };
+    let rate_limit = u32::try_from(count(&raw.rate_limit, "rate_limit", 1..=1_000_000, 30_000)?)
+        .unwrap_or(30_000);
     Ok(Federation {
         key_id,
         key_file: base_dir.join(key_file),
         peers,
+        delivery,
+        rate_limit,
     })
 }

@@ -26,6 +26,12 @@ pub(crate) struct RawConfig {
 pub(crate) struct RawFederation {
     pub(crate) key_id: Option<Text>,
     pub(crate) key_file: Text,
+    pub(crate) retry_after: Option<Spanned<f64>>,
+    pub(crate) retry_max: Option<Spanned<f64>>,
+    pub(crate) max_attempts: Option<Spanned<i64>>,
+    pub(crate) poll_interval: Option<Spanned<f64>>,
+    pub(crate) connections: Option<Spanned<i64>>,
+    pub(crate) rate_limit: Option<Spanned<i64>>,
     #[serde(default)]
     pub(crate) peer: Vec<RawPeer>,
 }

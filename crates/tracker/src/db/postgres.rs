@@ -43,6 +43,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 6,
         sql: include_str!("../../migrations/postgres/0006_ldn_inbox.sql"),
     },
+    Migration {
+        version: 7,
+        sql: include_str!("../../migrations/postgres/0007_ldn_exchange.sql"),
+    },
 ];
 
 /// The advisory lock key held while migrating, so that processes starting together

@@ -32,6 +32,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 6,
         sql: include_str!("../../migrations/sqlite/0006_ldn_inbox.sql"),
     },
+    Migration {
+        version: 7,
+        sql: include_str!("../../migrations/sqlite/0007_ldn_exchange.sql"),
+    },
 ];
 
 /// A connection to a SQLite database file.

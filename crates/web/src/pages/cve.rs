@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use secfixes_tracker::browse::history::Scope;
 
+use super::evidence;
 use super::triage::{self, FormTarget, TriageView};
 use super::{respond, state_node};
 use crate::app::{App, Segments};
@@ -358,6 +359,7 @@ fn html_page(page: &CvePage, view: &TriageView) -> Markup {
                 } } }
             }
         }
+        (evidence::section(&page.evidence, &page.suggestions, view))
         (triage::section(&page.rejections, view, &targets(page).into_iter().map(|(origin, tags)| FormTarget {
             vulns: vec![page.id.clone()],
             origin,
@@ -480,6 +482,8 @@ fn document(base: &Base, page: &CvePage, view: &TriageView) -> Value {
             "fix": fixes,
             "rejection": rejections,
             "triageEvent": events,
+            "evidence": evidence::evidence_nodes(base, &page.evidence),
+            "suggestions": evidence::suggestion_nodes(base, &page.suggestions),
         })),
     )
 }

@@ -66,6 +66,22 @@ pub async fn show(
                         }
                     } }
                 }
+                @let d = &h.deliveries;
+                @if d.pending + d.delivered > 0 || !d.dead.is_empty() {
+                    h2 #federation { "Notifications to other trackers" }
+                    p { (d.delivered) " delivered · " (d.pending) " pending (" (d.retrying) " retrying) · " (d.dead.len()) " dead letters" }
+                    @if !d.dead.is_empty() {
+                        p.muted { "Dead letters were refused by the peer or failed too often; " code { "secfixes federation retry" } " queues them again." }
+                        table.dead-letters {
+                            thead { tr { th { "Notification" } th { "Peer" } th { "CVE" } th { "Package" } th { "Branch" } th { "Attempts" } th { "Last error" } } }
+                            tbody { @for l in &d.dead { tr {
+                                td { a href=(format!("/outbox/{}", l.outbox_seq)) { (l.outbox_seq) } }
+                                td { (l.peer) } td { (l.vuln_id) } td { (l.origin) } td { (l.branch) }
+                                td { (l.attempts) } td.message { (l.error) }
+                            } } }
+                        }
+                    }
+                }
                 h2 { "What the store holds" }
                 table.holdings { tbody { @for (what, n) in &h.counts { tr { th { (what) } td { (n) } } } } }
             }
@@ -94,6 +110,23 @@ pub async fn show(
             let mut extra = json!({ "holdings": holdings });
             if let Some(t) = h.last_update {
                 extra["lastUpdate"] = json!(format::rfc3339(t));
+            }
+            let d = &h.deliveries;
+            if d.pending + d.delivered > 0 || !d.dead.is_empty() {
+                extra["deliveries"] = json!({
+                    "pending": d.pending,
+                    "retrying": d.retrying,
+                    "delivered": d.delivered,
+                    "deadLetters": d.dead.iter().map(|l| json!({
+                        "notification": base.url(&format!("/outbox/{}", l.outbox_seq)),
+                        "peer": l.peer,
+                        "vuln": base.cve(&l.vuln_id),
+                        "packageName": l.origin,
+                        "branch": l.branch,
+                        "attempts": l.attempts,
+                        "message": l.error,
+                    })).collect::<Vec<_>>(),
+                });
             }
             jsonld::collection(&base, base.url("/health"), h.sources.len(), items, extra)
         },

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use secfixes_tracker::browse::history::Scope;
 
 use super::changes::events_table;
+use super::evidence;
 use super::triage::{self, FormTarget, TriageView};
 use super::{Columns, maintainer_link, respond, state_node, states_table};
 use crate::app::{App, Segments};
@@ -138,6 +139,7 @@ pub async fn show(
                         } } }
                     }
                 }
+                (evidence::section(&page.evidence, &page.suggestions, &view))
                 (triage::section(&page.rejections, &view, &forms))
                 h2 { "State changes" }
                 (events_table(&page.events))
@@ -161,7 +163,7 @@ pub async fn show(
                 .collect();
             jsonld::document(
                 &base,
-                json!({
+                jsonld::compact(json!({
                     "id": base.package(&page.origin),
                     "type": "Package",
                     "name": page.origin,
@@ -170,7 +172,9 @@ pub async fn show(
                     "state": page.states.iter().map(|s| state_node(&base, s)).collect::<Vec<_>>(),
                     "rejection": page.rejections.iter().map(|r| triage::rejection_node(&base, r)).collect::<Vec<_>>(),
                     "triageEvent": view.events.iter().map(|e| triage::event_node(&base, e)).collect::<Vec<_>>(),
-                }),
+                    "evidence": evidence::evidence_nodes(&base, &page.evidence),
+                    "suggestions": evidence::suggestion_nodes(&base, &page.suggestions),
+                })),
             )
         },
     ))

@@ -78,6 +78,8 @@ pub struct Filled {
     pub reason: Option<String>,
     pub rationale: String,
     pub tags: Vec<String>,
+    /// The peer's notification, for a form filled in from a suggestion.
+    pub evidence: Option<String>,
 }
 
 /// One rejection form: the CVE (or a choice of CVEs), the package and its repository
@@ -103,6 +105,9 @@ pub fn reject_form(target: &FormTarget, csrf: &str, filled: Option<&Filled>) -> 
         form.triage-reject method="post" action="/triage/reject" data-origin=(origin) data-vuln=[single] {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="origin" value=(origin);
+            @if let Some(evidence) = filled.and_then(|f| f.evidence.as_deref()) {
+                input type="hidden" name="evidence" value=(evidence);
+            }
             fieldset {
                 @if let Some(vuln) = single {
                     input type="hidden" name="vuln" value=(vuln);
@@ -271,6 +276,7 @@ pub fn event_node(base: &Base, e: &TriageEvent) -> Value {
         "repos": e.repo_tags,
         "reason": e.reason,
         "rationale": e.rationale,
+        "evidence": e.evidence,
     }))
 }
 
@@ -282,6 +288,8 @@ struct Submitted {
     tags: Vec<String>,
     rationale: String,
     reason: Option<String>,
+    /// The peer's notification a suggestion came from.
+    evidence: Option<String>,
 }
 
 fn submitted(form: &Form) -> Result<Submitted, WebError> {
@@ -298,6 +306,7 @@ fn submitted(form: &Form) -> Result<Submitted, WebError> {
         tags: form.all("tag").into_iter().map(str::to_owned).collect(),
         rationale: form.raw("rationale").unwrap_or("").to_owned(),
         reason: form.text("reason").map(str::to_owned),
+        evidence: form.text("evidence").map(str::to_owned),
         viewer,
     })
 }
@@ -316,6 +325,7 @@ pub async fn reject(Shared(app): Shared<Arc<App>>, form: Form) -> Result<Respons
         reason: s.reason.clone(),
         rationale: s.rationale.clone(),
         tags: s.tags.clone(),
+        evidence: s.evidence.clone(),
     };
     let reason = match s.reason.as_deref().map(Reason::parse) {
         Some(Some(r)) => r,
@@ -353,6 +363,7 @@ pub async fn withdraw(Shared(app): Shared<Arc<App>>, form: Form) -> Result<Respo
         reason: None,
         rationale: s.rationale.clone(),
         tags: s.tags.clone(),
+        evidence: s.evidence.clone(),
     };
     let result = act(&app, &s, move |db, actor, request| {
         triage::withdraw(db, &config, actor, request)
@@ -369,12 +380,13 @@ async fn act(
     + Send
     + 'static,
 ) -> Result<Result<triage::Outcome, TriageError>, WebError> {
-    let (actor, vuln, origin, tags, rationale) = (
+    let (actor, vuln, origin, tags, rationale, evidence) = (
         s.viewer.actor.clone(),
         s.vuln.clone(),
         s.origin.clone(),
         s.tags.clone(),
         s.rationale.clone(),
+        s.evidence.clone(),
     );
     app.pool
         .run(move |db| {
@@ -383,6 +395,7 @@ async fn act(
                 origin: &origin,
                 tags: &tags,
                 rationale: &rationale,
+                evidence: evidence.as_deref(),
             };
             Ok(action(db, &actor, &request))
         })
@@ -399,6 +412,9 @@ async fn finish(
     match result {
         Ok(_) => {
             app.cache.invalidate();
+            if let Some(sender) = &app.sender {
+                sender.wake();
+            }
             Ok(Redirect::to(&format!("{}#triage", links::cve(&s.vuln))).into_response())
         }
         Err(TriageError::Store(e)) => Err(e.into()),
