@@ -131,6 +131,8 @@ confidence = "low"
 key_file = "{dir}/key"
 retry_after = 0.2
 retry_max = 0.5
+# Beta may take a while to start again on a loaded machine: never give up in this test.
+max_attempts = 100
 poll_interval = 0.1
 
 [[federation.peer]]
