@@ -204,6 +204,12 @@ backend_tests! {
         assert!(queued.notifications >= 1);
         // Only Beta follows openssl.
         assert_eq!(queued.deliveries, queued.notifications);
+        // A peer may follow a package by its product instead.
+        let mut by_product = config.federation.clone().unwrap();
+        by_product.peers[1].follows = vec!["pkg:apk/demo/openssl".into()];
+        let names = |peers: Vec<&Peer>| peers.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(outbox::followers(&by_product, "openssl", "pkg:apk/demo/openssl")), ["Beta", "Gamma"]);
+        assert_eq!(names(outbox::followers(&by_product, "zlib", "pkg:apk/demo/zlib")), ["Beta"]);
         assert_eq!(outbox::enqueue(db, &config).unwrap().notifications, 0, "queued once");
         let body = outbox::get(db, 1).unwrap().unwrap();
         let n = verdict(body.as_bytes());

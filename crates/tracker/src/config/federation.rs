@@ -17,7 +17,7 @@
 //! url = "https://security-tracker.debian.example/"
 //! key_id = "https://security-tracker.debian.example/#ldn-key"
 //! public_key = "JrQLj5P/89iXES9+vFgrIy29clF9CC/oPPsw3c5D0bs="
-//! follows = ["openssl", "zlib"]                   # default: every package
+//! follows = ["openssl", "pkg:apk/alpine/zlib"]     # default: every package
 //! ```
 
 use std::path::PathBuf;
@@ -81,7 +81,8 @@ pub struct Peer {
     pub key_id: String,
     /// Its ed25519 public key, 32 bytes.
     pub public_key: [u8; 32],
-    /// The packages (origins) it follows; empty: every package.
+    /// The packages it follows, by origin name or by the product its notifications name
+    /// (`pkg:apk/alpine/openssl`); empty: every package.
     pub follows: Vec<String>,
 }
 

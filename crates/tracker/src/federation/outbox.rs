@@ -79,7 +79,7 @@ pub fn enqueue(db: &mut dyn Db, config: &Config) -> Result<Queued> {
         let time = now();
         let next_attempt = time.saturating_mul(1000);
         for (vuln_id, origin, branch) in &keys {
-            let peers = followers(federation, origin);
+            let peers = followers(federation, origin, &purl(&distribution, origin));
             if peers.is_empty() {
                 continue;
             }
@@ -152,12 +152,13 @@ pub fn tracker_url(config: &Config) -> Result<String> {
     })
 }
 
-/// The peers that follow `origin`.
-pub fn followers<'a>(federation: &'a Federation, origin: &str) -> Vec<&'a Peer> {
+/// The peers that follow `origin`: by its name, or by the product its verdicts name
+/// (`pkg:apk/alpine/openssl`).
+pub fn followers<'a>(federation: &'a Federation, origin: &str, product: &str) -> Vec<&'a Peer> {
     federation
         .peers
         .iter()
-        .filter(|p| p.follows.is_empty() || p.follows.iter().any(|f| f == origin))
+        .filter(|p| p.follows.is_empty() || p.follows.iter().any(|f| f == origin || f == product))
         .collect()
 }
 
