@@ -1,6 +1,6 @@
 //! What the security tracker needs from an APKBUILD, read as text and never executed:
 //! the `# secfixes:` comment block (see [`secfixes`](self#the-secfixes-block)) and the
-//! plain assignments of `pkgname`, `pkgver` and `pkgrel`.
+//! plain assignments of `pkgname`, `pkgver`, `pkgrel` and `options`.
 //!
 //! The secfixes come out as the same [`Secfixes`] map as a secdb package entry, so
 //! APKBUILDs and secdb can be used interchangeably.
@@ -16,7 +16,7 @@
 //!
 //! # Assignments
 //!
-//! `pkgname`, `pkgver` and `pkgrel` are taken from their last unindented assignment.
+//! `pkgname`, `pkgver`, `pkgrel` and `options` are taken from their last unindented assignment.
 //! A value that would need the shell (`pkgver=${_pkgver/_/.}`) is kept as written and
 //! left unresolved ([`Var::value`] is `None`) rather than guessed.
 
@@ -40,6 +40,8 @@ pub struct Apkbuild {
     pub pkgver: Option<Var>,
     /// `pkgrel=`, if assigned.
     pub pkgrel: Option<Var>,
+    /// `options=` (abuild's build options: `!check`, `net`…), if assigned.
+    pub options: Option<Var>,
     /// The `# secfixes:` block: version → ids, in the order written.
     pub secfixes: Secfixes,
     /// The line of `# secfixes:`, if there is a block.
@@ -59,6 +61,19 @@ impl Apkbuild {
         Some(format!("{ver}-r{rel}"))
     }
 
+    /// The words of `options=`, if it is a plain literal (none when it is not assigned).
+    pub fn options(&self) -> Option<Vec<String>> {
+        match &self.options {
+            None => Some(Vec::new()),
+            Some(var) => Some(
+                var.literal()?
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
+            ),
+        }
+    }
+
     /// The secdb entry this APKBUILD stands for, if its name is a plain literal.
     pub fn to_package(&self) -> Option<Package> {
         Some(Package::with_secfixes(self.name()?, self.secfixes.clone()))
@@ -73,6 +88,7 @@ pub fn parse(text: &str) -> Parsed<Apkbuild> {
             pkgname: assign::find(text, "pkgname"),
             pkgver: assign::find(text, "pkgver"),
             pkgrel: assign::find(text, "pkgrel"),
+            options: assign::find(text, "options"),
             secfixes: block.value.secfixes,
             secfixes_line: block.value.line,
         },
@@ -104,6 +120,17 @@ mod tests {
         let pkg = apk.to_package().unwrap();
         assert_eq!(pkg.name, "foo");
         assert_eq!(pkg.secfixes.len(), 1);
+    }
+
+    #[test]
+    fn options_are_words() {
+        let parsed = parse("pkgname=a\noptions=\"!check net\"\n");
+        assert_eq!(
+            parsed.value.options(),
+            Some(vec!["!check".to_owned(), "net".to_owned()])
+        );
+        assert_eq!(parse("pkgname=a\n").value.options(), Some(vec![]));
+        assert_eq!(parse("options=\"$_opts\"\n").value.options(), None);
     }
 
     #[test]

@@ -23,6 +23,7 @@
 pub mod annotation;
 pub mod apkbuild;
 pub mod apkindex;
+pub mod buildinfo;
 pub mod diagnostic;
 pub mod error;
 pub mod installed;

@@ -7,6 +7,7 @@ use crate::exit::Status;
 pub mod apkbuild;
 pub mod apkindex;
 pub mod audit;
+pub mod buildinfo;
 pub mod cpe;
 pub mod demo;
 pub mod explain;
@@ -41,6 +42,8 @@ enum Command {
     /// Installed packages with unfixed vulnerabilities; with --upgradable --security, the
     /// upgrades that fix vulnerabilities.
     Audit(audit::Args),
+    /// Read, check and write BUILDINFO files: `buildinfo fmt`, `buildinfo generate`.
+    Buildinfo(buildinfo::Args),
     /// Read an installed database (lib/apk/db/installed).
     Installed(installed::Args),
     /// Check and normalise secdb JSON documents.
@@ -76,6 +79,7 @@ pub fn run(cli: Cli) -> Result<Status, Box<dyn std::error::Error>> {
         Command::Apkindex(args) => apkindex::run(args),
         Command::Index(args) => index::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::Buildinfo(args) => buildinfo::run(args),
         Command::Installed(args) => installed::run(args),
         Command::Secdb(args) => secdb::run(args),
         Command::Apkbuild(args) => apkbuild::run(args),
