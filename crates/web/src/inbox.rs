@@ -38,6 +38,7 @@ use secfixes_tracker::inbox::{self, Incoming, Kind};
 
 use crate::app::{Segments, Shared};
 use crate::error::WebError;
+use crate::format::now;
 use crate::jsonld::Base;
 
 pub use secfixes_ldn::vocabulary::MAX_BYTES;
@@ -312,12 +313,6 @@ fn authenticate<'a>(
     peers
         .by_key_id(&verified.key_id)
         .ok_or_else(|| LdnError::Signature("the signing peer went away".to_owned()))
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// `GET /ns/v1`: the vocabulary's JSON-LD context.

@@ -42,18 +42,22 @@ pub struct Evidence {
 }
 
 impl Evidence {
+    /// The verdict alone: `fixed in 1.2.4`, `not affected — vulnerable_code_not_present`.
+    pub fn verdict(&self) -> String {
+        match (self.status, &self.fixed_version, self.justification) {
+            (Status::Fixed, Some(version), _) => format!("fixed in {version}"),
+            (Status::NotAffected, _, Some(code)) => format!("not affected — {}", code.as_str()),
+            (status, _, _) => status.label().to_owned(),
+        }
+    }
+
     /// `Debian bookworm: not affected — vulnerable_code_not_present, 2026-11-02`.
     pub fn summary(&self) -> String {
-        let detail = match (self.status, &self.fixed_version, self.justification) {
-            (Status::Fixed, Some(version), _) => format!(" in {version}"),
-            (Status::NotAffected, _, Some(code)) => format!(" — {}", code.as_str()),
-            _ => String::new(),
-        };
         format!(
-            "{} {}: {}{detail}, {}",
+            "{} {}: {}, {}",
             self.distribution,
             self.branch,
-            self.status.label(),
+            self.verdict(),
             self.changed.get(..10).unwrap_or(&self.changed)
         )
     }

@@ -29,7 +29,7 @@ pub fn section(evidence: &[Evidence], suggestions: &[Suggestion], view: &TriageV
                     td { (e.distribution) " " (e.branch) }
                     td { a href=(links::cve(&e.vuln_id)) { (e.vuln_id) } }
                     td { (e.package) @if let Some(origin) = &e.origin { " → " a href=(links::package(origin)) { (origin) } } }
-                    td.verdict { (verdict(e)) }
+                    td.verdict { (e.verdict()) }
                     td { (e.rationale.as_deref().unwrap_or("")) }
                     td { a href=(e.notification_id) title=(e.changed) { (e.changed.get(..10).unwrap_or(&e.changed)) } }
                 } } }
@@ -51,14 +51,6 @@ pub fn section(evidence: &[Evidence], suggestions: &[Suggestion], view: &TriageV
                 }
             }
         }
-    }
-}
-
-fn verdict(e: &Evidence) -> String {
-    match (e.status, &e.fixed_version, e.justification) {
-        (Status::Fixed, Some(v), _) => format!("fixed in {v}"),
-        (Status::NotAffected, _, Some(j)) => format!("not affected — {}", j.as_str()),
-        (status, _, _) => status.label().to_owned(),
     }
 }
 
